@@ -1,0 +1,52 @@
+# envoy-lambda-policy: build, test, demo, benchmarks.
+# `make test` is what CI runs (.ci/run); it installs what it needs itself.
+
+WASM      := target/wasm32-wasip1/release/envoy_lambda_policy.wasm
+VENV      := .venv
+PY        := $(VENV)/bin/python
+PYTEST    := $(VENV)/bin/pytest
+REQS      := tests/e2e/requirements.txt
+
+.PHONY: all build test unit lint e2e run bench fuzz venv target clean
+
+all: build
+
+target:
+	@rustup target list --installed | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
+
+build: target
+	cargo build --release --target wasm32-wasip1
+	@ls -l $(WASM) | awk '{print "module: " $$9 " (" $$5 " bytes)"}'
+
+$(VENV)/.installed: $(REQS)
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r $(REQS)
+	@touch $@
+
+venv: $(VENV)/.installed
+
+lint: target
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --release --target wasm32-wasip1 -- -D warnings
+
+unit:
+	cargo test --quiet
+
+e2e: build venv
+	$(PYTEST) tests/e2e -q -p no:cacheprovider
+
+test: lint unit e2e
+
+run: build venv
+	$(PY) tools/demo.py
+
+bench: build venv
+	$(PY) tools/bench.py
+
+fuzz:
+	cd fuzz && cargo fuzz run template -- -max_total_time=60
+
+clean:
+	cargo clean
+	rm -rf $(VENV)

@@ -1,0 +1,171 @@
+//! The Lambda `Invoke` request: where it goes (fixed at configuration time)
+//! and the signed headers of one call.
+
+use crate::core::aws::sigv4::{sign_headers, Signable};
+use crate::core::credentials::Credentials;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use std::time::SystemTime;
+
+/// RFC 3986 unreserved characters stay; everything else (`:` of an ARN first) is escaped.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Everything about the Invoke call that does not depend on the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvokeTarget {
+    /// `host[:port]` of the endpoint: sent as `:authority` and signed as `host`.
+    pub authority: String,
+    /// `/2015-03-31/functions/{function}/invocations[?Qualifier=q]`, encoded once.
+    pub path_and_query: String,
+    pub region: String,
+    pub invocation_type: &'static str,
+    pub log_type: &'static str,
+}
+
+impl InvokeTarget {
+    pub fn new(
+        authority: &str,
+        base_path: &str,
+        function: &str,
+        qualifier: Option<&str>,
+        region: &str,
+        invocation_type: &'static str,
+        log_type: &'static str,
+    ) -> Self {
+        let mut path = format!(
+            "{}/2015-03-31/functions/{}/invocations",
+            base_path.trim_end_matches('/'),
+            utf8_percent_encode(function, PATH_SEGMENT)
+        );
+        if let Some(q) = qualifier {
+            path.push_str("?Qualifier=");
+            path.extend(utf8_percent_encode(q, PATH_SEGMENT));
+        }
+        InvokeTarget {
+            authority: authority.to_string(),
+            path_and_query: path,
+            region: region.to_string(),
+            invocation_type,
+            log_type,
+        }
+    }
+
+    /// The callout headers (pseudo-headers first) for one invocation with `body`.
+    /// Only what we set here reaches Lambda: no downstream header is ever copied.
+    pub fn signed_headers(
+        &self,
+        body: &[u8],
+        creds: &Credentials,
+        now: SystemTime,
+    ) -> Result<Vec<(String, String)>, String> {
+        let amz = [
+            ("x-amz-invocation-type", self.invocation_type),
+            ("x-amz-log-type", self.log_type),
+        ];
+        let signed = sign_headers(
+            &Signable {
+                method: "POST",
+                authority: &self.authority,
+                path_and_query: &self.path_and_query,
+                headers: &amz,
+                body,
+                service: "lambda",
+                region: &self.region,
+                time: now,
+            },
+            creds,
+        )?;
+        let mut headers = Vec::with_capacity(8 + signed.len());
+        headers.push((":method".to_string(), "POST".to_string()));
+        headers.push((":path".to_string(), self.path_and_query.clone()));
+        headers.push((":authority".to_string(), self.authority.clone()));
+        headers.push(("content-type".to_string(), "application/json".to_string()));
+        for (n, v) in amz {
+            headers.push((n.to_string(), v.to_string()));
+        }
+        headers.extend(signed);
+        Ok(headers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(function: &str, qualifier: Option<&str>) -> InvokeTarget {
+        InvokeTarget::new(
+            "lambda.eu-west-1.amazonaws.com",
+            "",
+            function,
+            qualifier,
+            "eu-west-1",
+            "RequestResponse",
+            "None",
+        )
+    }
+
+    #[test]
+    fn function_name_path() {
+        assert_eq!(
+            target("demo", None).path_and_query,
+            "/2015-03-31/functions/demo/invocations"
+        );
+    }
+
+    #[test]
+    fn arn_and_alias_colons_are_encoded_once() {
+        assert_eq!(
+            target("arn:aws:lambda:eu-west-1:123456789012:function:demo", None).path_and_query,
+            "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aeu-west-1%3A123456789012%3Afunction%3Ademo/invocations"
+        );
+        assert_eq!(
+            target("demo:live", None).path_and_query,
+            "/2015-03-31/functions/demo%3Alive/invocations"
+        );
+    }
+
+    #[test]
+    fn qualifier_goes_to_the_query() {
+        assert_eq!(
+            target("demo", Some("$LATEST")).path_and_query,
+            "/2015-03-31/functions/demo/invocations?Qualifier=%24LATEST"
+        );
+    }
+
+    #[test]
+    fn endpoint_base_path_is_prefixed() {
+        let t = InvokeTarget::new(
+            "h",
+            "/function/",
+            "demo",
+            None,
+            "us-east-1",
+            "Event",
+            "None",
+        );
+        assert_eq!(
+            t.path_and_query,
+            "/function/2015-03-31/functions/demo/invocations"
+        );
+    }
+
+    #[test]
+    fn headers_carry_invocation_and_log_type_and_signature() {
+        let creds = Credentials::new("AKID", "secret", Some("tok".into()));
+        let hs = target("demo", None)
+            .signed_headers(b"{}", &creds, SystemTime::now())
+            .unwrap();
+        let get = |n: &str| hs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+        assert_eq!(get(":method"), Some("POST"));
+        assert_eq!(get(":authority"), Some("lambda.eu-west-1.amazonaws.com"));
+        assert_eq!(get("x-amz-invocation-type"), Some("RequestResponse"));
+        assert_eq!(get("x-amz-log-type"), Some("None"));
+        assert_eq!(get("x-amz-security-token"), Some("tok"));
+        assert!(get("authorization")
+            .unwrap()
+            .contains("/eu-west-1/lambda/aws4_request"));
+    }
+}

@@ -1,0 +1,148 @@
+//! The plugin configuration: parsed once in `on_configure`, in two steps:
+//! [`raw`] mirrors the JSON, [`validate`] turns it into the runtime [`Config`]
+//! that every stream shares.
+
+pub mod raw;
+#[cfg(test)]
+mod tests;
+mod validate;
+
+use crate::core::aws::invoke::InvokeTarget;
+use crate::core::credentials::Credentials;
+use crate::core::template::{Template, Value};
+use std::fmt;
+use std::time::Duration;
+
+pub use validate::{from_json, Parsed};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Request,
+    RequestContent,
+    Response,
+    ResponseContent,
+}
+
+impl Scope {
+    pub fn is_request_phase(self) -> bool {
+        matches!(self, Scope::Request | Scope::RequestContent)
+    }
+    pub fn buffers_body(self) -> bool {
+        matches!(self, Scope::RequestContent | Scope::ResponseContent)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvocationType {
+    RequestResponse,
+    Event,
+    DryRun,
+}
+
+impl InvocationType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvocationType::RequestResponse => "RequestResponse",
+            InvocationType::Event => "Event",
+            InvocationType::DryRun => "DryRun",
+        }
+    }
+    /// Lambda's payload limit: 6 MB synchronous, 1 MB asynchronous.
+    pub fn max_payload_bytes(self) -> usize {
+        match self {
+            InvocationType::Event => 1024 * 1024,
+            _ => 6 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Variable {
+    pub name: String,
+    pub value: Template,
+}
+
+/// Where the base credentials come from; `role` (STS AssumeRole) builds on them.
+#[derive(Debug, Clone)]
+pub struct CredentialsConfig {
+    /// From `accessKey`/`secretKey`[/`sessionToken`], else the VM environment.
+    pub base: Option<Credentials>,
+    pub base_source: &'static str,
+    pub role: Option<RoleConfig>,
+    /// ECS / EKS Pod Identity endpoint, when no static or environment keys.
+    pub container: Option<ContainerConfig>,
+    /// EC2 instance metadata (IMDSv2), when nothing above applies.
+    pub imds: Option<ImdsConfig>,
+}
+
+/// `AWS_CONTAINER_CREDENTIALS_FULL_URI` reached through `containerCredentialsCluster`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerConfig {
+    pub cluster: String,
+    pub authority: String,
+    pub path: String,
+    /// `AWS_CONTAINER_AUTHORIZATION_TOKEN`, sent as `Authorization`.
+    pub token: Option<crate::core::secret::Secret>,
+}
+
+/// IMDSv2 at `imdsEndpoint` (default `http://169.254.169.254`) through `imdsCluster`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImdsConfig {
+    pub cluster: String,
+    pub authority: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleConfig {
+    pub arn: String,
+    pub session_name: String,
+    pub external_id: Option<String>,
+    pub duration_seconds: Option<u32>,
+    pub cluster: String,
+    pub authority: String,
+    pub base_path: String,
+}
+
+/// The validated configuration shared by every stream of the VM.
+#[derive(Debug)]
+pub struct Config {
+    pub scope: Scope,
+    pub send_to_consumer: bool,
+    pub invocation_type: InvocationType,
+    pub cluster: String,
+    pub target: InvokeTarget,
+    pub payload: Option<Template>,
+    pub variables: Vec<Variable>,
+    pub timeout: Duration,
+    pub credentials: CredentialsConfig,
+    /// `#properties` of the templates.
+    pub properties: Value,
+    /// What the templates read, so streams capture only that.
+    pub needs: Needs,
+}
+
+/// Which parts of the exchange the templates reference.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// `#request` outside request scopes (captured at request headers).
+    pub request: bool,
+    /// `remoteAddress` / `localAddress` (two property reads per stream).
+    pub addresses: bool,
+}
+
+/// Why a configuration was refused: the field and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid configuration: field `{}`: {}",
+            self.field, self.reason
+        )
+    }
+}

@@ -1,0 +1,265 @@
+//! The credentials cache shared by every stream of the VM: one fetch in
+//! flight at most, refreshed ahead of expiry, with a back-off after failures.
+//! Deterministic on the `now` passed in.
+
+use crate::core::credentials::fetch::{CalloutRequest, Fetch, Step};
+use crate::core::credentials::{Credentials, Fixed, Lookup, Provider};
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+use std::time::{Duration, SystemTime};
+
+/// Credentials are refreshed this long before they expire…
+pub const REFRESH_MARGIN: Duration = Duration::from_secs(300);
+/// …or, for short-lived ones, when this fraction (1/N) of their lifetime is left.
+const SHORT_LIFETIME_DIVISOR: u32 = 4;
+/// Credentials that expire within this are not handed out any more.
+pub const EXPIRY_SKEW: Duration = Duration::from_secs(5);
+pub const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// A call with no answer after its timeout plus this is considered lost.
+pub const LOST_MARGIN: Duration = Duration::from_secs(5);
+
+struct Held {
+    creds: Rc<Credentials>,
+    /// When a refresh becomes due (None: never expires).
+    refresh_at: Option<SystemTime>,
+}
+
+struct Inner {
+    fixed: Option<Rc<Credentials>>,
+    fetcher: Option<Box<dyn Fetch>>,
+    current: Option<Held>,
+    /// A stream is waiting, or the first fetch has not run yet.
+    wanted: bool,
+    /// The call in flight: when it is considered lost, and its cluster.
+    in_flight: Option<(SystemTime, String)>,
+    last_error: Option<String>,
+    failed_at: Option<SystemTime>,
+    consecutive_failures: u32,
+    waiters: Vec<u32>,
+    woken: Vec<u32>,
+    counters: (u64, u64, u64),
+}
+
+/// The credentials cache shared by every stream of the VM (in the root context behind `Rc`).
+pub struct CredentialCache {
+    inner: RefCell<Inner>,
+}
+
+impl Inner {
+    fn usable(&self, now: SystemTime) -> Option<&Held> {
+        self.current
+            .as_ref()
+            .filter(|h| h.creds.expiration.is_none_or(|e| now + EXPIRY_SKEW < e))
+    }
+
+    fn backoff(&self) -> Duration {
+        let exp = self.consecutive_failures.saturating_sub(1).min(5);
+        (FIRST_BACKOFF * 2u32.pow(exp)).min(MAX_BACKOFF)
+    }
+
+    /// Time left before a new fetch may start after a failure.
+    fn backoff_left(&self, now: SystemTime) -> Option<Duration> {
+        let until = self.failed_at? + self.backoff();
+        let left = until.duration_since(now).ok().filter(|d| !d.is_zero())?;
+        // A clock that went back must not stretch the wait.
+        Some(left.min(self.backoff()))
+    }
+
+    /// Follows one step of the fetcher: the next call to send, if any.
+    fn follow(&mut self, step: Step, now: SystemTime) -> Option<CalloutRequest> {
+        match step {
+            Step::Call(req) => {
+                self.in_flight = Some((now + req.timeout + LOST_MARGIN, req.cluster.clone()));
+                Some(req)
+            }
+            Step::Done(result) => {
+                self.finish(result, now);
+                None
+            }
+        }
+    }
+
+    fn finish(&mut self, result: Result<Credentials, String>, now: SystemTime) {
+        self.in_flight = None;
+        let result = result.and_then(|c| match c.expiration {
+            Some(exp) if exp <= now + EXPIRY_SKEW => Err(format!(
+                "the credentials received for {} are already expired (check the clock)",
+                c.access_key_id
+            )),
+            _ => Ok(c),
+        });
+        match result {
+            Ok(creds) => {
+                let refresh_at = creds.expiration.map(|exp| {
+                    let life = exp.duration_since(now).unwrap_or_default();
+                    let margin = REFRESH_MARGIN.min(life / SHORT_LIFETIME_DIVISOR);
+                    exp.checked_sub(margin).unwrap_or(exp)
+                });
+                self.current = Some(Held {
+                    creds: Rc::new(creds),
+                    refresh_at,
+                });
+                self.counters.1 += 1;
+                self.consecutive_failures = 0;
+                self.failed_at = None;
+                self.last_error = None;
+            }
+            Err(e) => {
+                self.counters.2 += 1;
+                self.consecutive_failures = self.consecutive_failures.saturating_add(1);
+                self.failed_at = Some(now);
+                self.last_error = Some(e);
+            }
+        }
+        self.wanted = false;
+        let waiters = std::mem::take(&mut self.waiters);
+        self.woken.extend(waiters);
+    }
+}
+
+impl CredentialCache {
+    /// `fixed` is what streams get when there is no `fetcher` (static or environment
+    /// keys without a role); with a fetcher, the first fetch is wanted at once.
+    pub fn new(fixed: Option<Rc<Credentials>>, fetcher: Option<Box<dyn Fetch>>) -> Self {
+        let wanted = fetcher.is_some();
+        CredentialCache {
+            inner: RefCell::new(Inner {
+                fixed,
+                fetcher,
+                current: None,
+                wanted,
+                in_flight: None,
+                last_error: None,
+                failed_at: None,
+                consecutive_failures: 0,
+                waiters: Vec::new(),
+                woken: Vec::new(),
+                counters: (0, 0, 0),
+            }),
+        }
+    }
+
+    /// Root's timer asks: is there a call to send now? (first fetch wanted, refresh due
+    /// ahead of expiry, retry after back-off). Returns the first call of a new fetch and
+    /// marks it in flight; the glue remembers the token of the dispatch itself.
+    pub fn poll(&self, now: SystemTime) -> Option<CalloutRequest> {
+        let mut inner = self.inner.borrow_mut();
+        let inner = &mut *inner;
+        inner.fetcher.as_ref()?;
+        if let Some((deadline, cluster)) = &inner.in_flight {
+            if now < *deadline {
+                return None;
+            }
+            // Lost (a cancelled callout is never answered): the fetch fails, waiters are
+            // told, and the usual rules (back-off) decide when the next one starts.
+            let lost = format!(
+                "no answer from cluster {cluster} to the credentials fetch: considered lost"
+            );
+            inner.finish(Err(lost), now);
+        }
+        let due = match inner.usable(now) {
+            Some(held) => held.refresh_at.is_some_and(|r| now >= r),
+            None => inner.wanted,
+        };
+        if !due || inner.backoff_left(now).is_some() {
+            return None;
+        }
+        inner.counters.0 += 1;
+        inner.wanted = false;
+        let step = inner.fetcher.as_mut()?.start(now);
+        inner.follow(step, now)
+    }
+
+    /// The answer to the call `poll`/`on_answer` sent. Returns the next call of a
+    /// multi-step fetch (Some) or None when the fetch ended (or none was in flight).
+    pub fn on_answer(
+        &self,
+        status: Option<u16>,
+        headers: &[(String, String)],
+        body: &[u8],
+        now: SystemTime,
+    ) -> Option<CalloutRequest> {
+        let mut inner = self.inner.borrow_mut();
+        let inner = &mut *inner;
+        inner.in_flight.as_ref()?;
+        let step = inner
+            .fetcher
+            .as_mut()?
+            .on_answer(status, headers, body, now);
+        inner.follow(step, now)
+    }
+
+    /// Streams to wake (their ids) because the fetch ended (success or failure); drains the waiters.
+    pub fn take_woken(&self) -> Vec<u32> {
+        std::mem::take(&mut self.inner.borrow_mut().woken)
+    }
+
+    /// The dispatch of a call failed at once (unknown cluster…): the fetch fails with this reason.
+    pub fn on_dispatch_error(&self, reason: &str, now: SystemTime) {
+        let mut inner = self.inner.borrow_mut();
+        if inner.in_flight.is_some() {
+            inner.finish(Err(reason.to_string()), now);
+        }
+    }
+
+    /// (fetches started, successes, failures).
+    pub fn counters(&self) -> (u64, u64, u64) {
+        self.inner.borrow().counters
+    }
+}
+
+impl Provider for CredentialCache {
+    fn credentials(&self, stream_id: u32, now: SystemTime) -> Lookup {
+        let mut inner = self.inner.borrow_mut();
+        if inner.fetcher.is_none() {
+            return Fixed(inner.fixed.clone()).credentials(stream_id, now);
+        }
+        if let Some(held) = inner.usable(now) {
+            // Inside the refresh margin the next poll starts a refresh; nobody waits.
+            return Lookup::Ready(held.creds.clone());
+        }
+        if inner.in_flight.is_none() {
+            if let Some(left) = inner.backoff_left(now) {
+                let err = inner
+                    .last_error
+                    .as_deref()
+                    .unwrap_or("fetching AWS credentials failed");
+                let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+                return Lookup::Failed(format!("{err}; retrying in {secs} s"));
+            }
+            inner.wanted = true;
+        }
+        if !inner.waiters.contains(&stream_id) {
+            inner.waiters.push(stream_id);
+        }
+        Lookup::Pending
+    }
+}
+
+impl fmt::Debug for CredentialCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Ok(inner) = self.inner.try_borrow() else {
+            return f.write_str("CredentialCache { <in use> }");
+        };
+        f.debug_struct("CredentialCache")
+            .field("fixed", &inner.fixed)
+            .field("fetcher", &inner.fetcher)
+            .field(
+                "current",
+                &inner.current.as_ref().map(|h| (&h.creds, h.refresh_at)),
+            )
+            .field("wanted", &inner.wanted)
+            .field("in_flight", &inner.in_flight)
+            .field("last_error", &inner.last_error)
+            .field("consecutive_failures", &inner.consecutive_failures)
+            .field("waiters", &inner.waiters)
+            .field("counters", &inner.counters)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+#[path = "cache_tests.rs"]
+mod tests;

@@ -1,0 +1,333 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::*;
+use crate::core::config::RoleConfig;
+use crate::core::credentials::sts::AssumeRole;
+use std::cell::Cell;
+use std::time::UNIX_EPOCH;
+
+/// A scripted source: `steps` calls per fetch; 200 continues, other statuses fail.
+#[derive(Debug)]
+struct Mock {
+    steps: u32,
+    left: u32,
+    life: Duration,
+    starts: Rc<Cell<u32>>,
+}
+
+fn req(n: u32) -> CalloutRequest {
+    let headers = vec![(":path".to_string(), format!("/step{n}"))];
+    CalloutRequest {
+        cluster: "sts".into(),
+        headers,
+        body: Vec::new(),
+        timeout: Duration::from_secs(5),
+    }
+}
+
+impl Fetch for Mock {
+    fn start(&mut self, _now: SystemTime) -> Step {
+        self.starts.set(self.starts.get() + 1);
+        self.left = self.steps;
+        Step::Call(req(1))
+    }
+    fn on_answer(
+        &mut self,
+        status: Option<u16>,
+        _h: &[(String, String)],
+        _b: &[u8],
+        now: SystemTime,
+    ) -> Step {
+        match status {
+            Some(200) if self.left > 1 => {
+                self.left -= 1;
+                Step::Call(req(self.steps - self.left + 1))
+            }
+            Some(200) => {
+                let mut c = Credentials::new("ASIACACHE", "cachesecret", Some("cachetoken".into()));
+                c.expiration = Some(now + self.life);
+                Step::Done(Ok(c))
+            }
+            Some(s) => Step::Done(Err(format!(
+                "STS AssumeRole failed: Status Code: {s}; Error Code: AccessDenied"
+            ))),
+            None => Step::Done(Err("STS unreachable through cluster sts".into())),
+        }
+    }
+}
+
+fn t(secs: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_700_000_000 + secs)
+}
+
+fn cache(steps: u32, life_secs: u64) -> (CredentialCache, Rc<Cell<u32>>) {
+    let starts = Rc::new(Cell::new(0));
+    let mock = Mock {
+        steps,
+        left: 0,
+        life: Duration::from_secs(life_secs),
+        starts: starts.clone(),
+    };
+    (CredentialCache::new(None, Some(Box::new(mock))), starts)
+}
+
+fn is_pending(l: Lookup) -> bool {
+    matches!(l, Lookup::Pending)
+}
+
+fn failed(l: Lookup) -> String {
+    match l {
+        Lookup::Failed(e) => e,
+        other => panic!("expected Failed, got {other:?}"),
+    }
+}
+
+fn ready(l: Lookup) -> Rc<Credentials> {
+    match l {
+        Lookup::Ready(c) => c,
+        other => panic!("expected Ready, got {other:?}"),
+    }
+}
+
+/// Runs a one-step fetch to success at `now`.
+fn succeed(c: &CredentialCache, now: SystemTime) {
+    assert!(c.poll(now).is_some(), "a fetch should start");
+    assert!(c.on_answer(Some(200), &[], b"", now).is_none());
+}
+
+#[test]
+fn fixed_or_nothing_without_fetcher() {
+    let creds = Rc::new(Credentials::new("AKID", "fixedsecret", None));
+    let c = CredentialCache::new(Some(creds.clone()), None);
+    assert_eq!(ready(c.credentials(1, t(0))), creds);
+    assert!(c.poll(t(0)).is_none());
+    let none = CredentialCache::new(None, None);
+    assert!(failed(none.credentials(1, t(0))).starts_with("no AWS credentials"));
+    assert!(!format!("{c:?}").contains("fixedsecret"));
+}
+
+#[test]
+fn first_fetch_is_wanted_at_start() {
+    let (c, starts) = cache(1, 3600);
+    let call = c.poll(t(0)).unwrap();
+    assert_eq!(call.header(":path"), Some("/step1"));
+    assert!(c.poll(t(1)).is_none(), "one fetch in flight at most");
+    assert_eq!(starts.get(), 1);
+}
+
+#[test]
+fn concurrent_streams_wait_on_one_fetch_and_success_wakes_all() {
+    let (c, starts) = cache(1, 3600);
+    assert!(is_pending(c.credentials(1, t(0))));
+    assert!(is_pending(c.credentials(2, t(0))));
+    assert!(c.poll(t(0)).is_some());
+    assert!(is_pending(c.credentials(3, t(0))));
+    assert!(
+        is_pending(c.credentials(1, t(0))),
+        "asking twice registers once"
+    );
+    assert!(c.poll(t(0)).is_none());
+    assert!(c.take_woken().is_empty());
+    assert!(c.on_answer(Some(200), &[], b"", t(1)).is_none());
+    assert_eq!(c.take_woken(), vec![1, 2, 3]);
+    assert!(c.take_woken().is_empty());
+    for id in 1..=3 {
+        assert_eq!(ready(c.credentials(id, t(1))).access_key_id, "ASIACACHE");
+    }
+    assert!(c.poll(t(2)).is_none(), "never refresh per request");
+    assert_eq!((starts.get(), c.counters()), (1, (1, 1, 0)));
+}
+
+#[test]
+fn multi_step_fetch_follows_each_call() {
+    let (c, _) = cache(3, 3600);
+    assert!(is_pending(c.credentials(7, t(0))));
+    assert_eq!(c.poll(t(0)).unwrap().header(":path"), Some("/step1"));
+    assert_eq!(
+        c.on_answer(Some(200), &[], b"", t(0))
+            .unwrap()
+            .header(":path"),
+        Some("/step2")
+    );
+    assert!(c.take_woken().is_empty());
+    assert_eq!(
+        c.on_answer(Some(200), &[], b"", t(0))
+            .unwrap()
+            .header(":path"),
+        Some("/step3")
+    );
+    assert!(c.on_answer(Some(200), &[], b"", t(0)).is_none());
+    assert_eq!(c.take_woken(), vec![7]);
+    assert_eq!(c.counters(), (1, 1, 0));
+}
+
+#[test]
+fn refresh_ahead_of_expiry_without_waiting() {
+    let (c, starts) = cache(1, 3600);
+    succeed(&c, t(0));
+    assert!(c.poll(t(3299)).is_none(), "not due before expiry - 5 min");
+    assert!(c.poll(t(3300)).is_some(), "due 5 min before expiry");
+    assert!(
+        ready(c.credentials(9, t(3301))).expiration == Some(t(3600)),
+        "old creds served while refreshing"
+    );
+    assert!(c.on_answer(Some(200), &[], b"", t(3302)).is_none());
+    assert!(c.take_woken().is_empty(), "nobody waited");
+    assert_eq!(
+        ready(c.credentials(9, t(3303))).expiration,
+        Some(t(3302 + 3600))
+    );
+    assert_eq!(starts.get(), 2);
+}
+
+#[test]
+fn short_lived_credentials_use_a_quarter_of_their_lifetime() {
+    let (c, _) = cache(1, 60);
+    succeed(&c, t(0));
+    assert!(c.poll(t(44)).is_none());
+    assert!(c.poll(t(45)).is_some());
+}
+
+#[test]
+fn failure_wakes_waiters_with_the_error_then_retries_after_backoff() {
+    let (c, _) = cache(1, 3600);
+    assert!(is_pending(c.credentials(1, t(0))));
+    assert!(c.poll(t(0)).is_some());
+    assert!(c.on_answer(Some(403), &[], b"", t(0)).is_none());
+    assert_eq!(c.take_woken(), vec![1]);
+    assert_eq!(
+        failed(c.credentials(1, t(0))),
+        "STS AssumeRole failed: Status Code: 403; Error Code: AccessDenied; retrying in 1 s"
+    );
+    assert!(c.poll(t(0)).is_none());
+    assert!(
+        c.poll(t(5)).is_none(),
+        "after a failure, a request starts the next fetch"
+    );
+    assert!(is_pending(c.credentials(2, t(5))));
+    assert!(c.poll(t(5)).is_some());
+    assert!(c.on_answer(Some(200), &[], b"", t(5)).is_none());
+    assert_eq!(c.take_woken(), vec![2]);
+    assert_eq!(c.counters(), (2, 1, 1));
+}
+
+#[test]
+fn backoff_doubles_to_30_s_and_resets_on_success() {
+    let (c, _) = cache(1, 3600);
+    let mut now = t(0);
+    for wait in [1, 2, 4, 8, 16, 30, 30] {
+        assert!(is_pending(c.credentials(1, now)));
+        assert!(c.poll(now).is_some());
+        assert!(c.on_answer(None, &[], b"", now).is_none());
+        let e = failed(c.credentials(1, now));
+        assert_eq!(
+            e,
+            format!("STS unreachable through cluster sts; retrying in {wait} s")
+        );
+        let almost = now + Duration::from_secs(wait) - Duration::from_millis(1);
+        assert!(failed(c.credentials(1, almost)).ends_with("retrying in 1 s"));
+        assert!(c.poll(almost).is_none());
+        now += Duration::from_secs(wait);
+    }
+    assert!(is_pending(c.credentials(1, now)));
+    succeed(&c, now);
+    // Expired later, and STS fails again: back to 1 s.
+    now += Duration::from_secs(3600);
+    assert!(is_pending(c.credentials(1, now)));
+    assert!(c.poll(now).is_some());
+    c.on_answer(Some(500), &[], b"", now);
+    assert!(failed(c.credentials(1, now)).ends_with("retrying in 1 s"));
+}
+
+#[test]
+fn failed_refresh_keeps_serving_and_retries_with_backoff() {
+    let (c, _) = cache(1, 3600);
+    succeed(&c, t(0));
+    assert!(c.poll(t(3300)).is_some());
+    c.on_answer(Some(403), &[], b"", t(3300));
+    assert!(ready(c.credentials(1, t(3300))).expiration == Some(t(3600)));
+    assert!(c.poll(t(3300)).is_none());
+    assert!(c.poll(t(3301)).is_some(), "retried after 1 s");
+    c.on_answer(Some(403), &[], b"", t(3301));
+    assert!(c.poll(t(3302)).is_none());
+    assert!(c.poll(t(3303)).is_some(), "then after 2 s");
+    // Expired while STS is down: streams get the error during the back-off.
+    c.on_answer(Some(403), &[], b"", t(3596));
+    assert!(failed(c.credentials(1, t(3597))).contains("Error Code: AccessDenied; retrying in 3 s"));
+}
+
+#[test]
+fn lost_fetch_fails_and_is_restarted() {
+    let (c, starts) = cache(1, 3600);
+    assert!(is_pending(c.credentials(1, t(0))));
+    assert!(c.poll(t(0)).is_some());
+    assert!(c.poll(t(9)).is_none(), "still within timeout + margin");
+    assert!(c.poll(t(10)).is_none(), "lost, then back-off");
+    assert_eq!(c.take_woken(), vec![1]);
+    assert!(failed(c.credentials(1, t(10))).contains("cluster sts"));
+    assert!(is_pending(c.credentials(1, t(11))));
+    assert!(c.poll(t(11)).is_some());
+    assert_eq!((starts.get(), c.counters()), (2, (2, 0, 1)));
+}
+
+#[test]
+fn dispatch_error_fails_the_fetch() {
+    let (c, _) = cache(1, 3600);
+    assert!(is_pending(c.credentials(4, t(0))));
+    assert!(c.poll(t(0)).is_some());
+    c.on_dispatch_error("dispatch to cluster sts failed: BadArgument", t(0));
+    assert_eq!(c.take_woken(), vec![4]);
+    assert_eq!(
+        failed(c.credentials(4, t(0))),
+        "dispatch to cluster sts failed: BadArgument; retrying in 1 s"
+    );
+    c.on_dispatch_error("again", t(0));
+    assert_eq!(c.counters(), (1, 0, 1), "nothing in flight: ignored");
+}
+
+#[test]
+fn stray_answer_is_ignored() {
+    let (c, _) = cache(1, 3600);
+    assert!(c.on_answer(Some(200), &[], b"", t(0)).is_none());
+    assert_eq!(c.counters(), (0, 0, 0));
+}
+
+#[test]
+fn already_expired_credentials_are_a_failure() {
+    let (c, _) = cache(1, 0);
+    assert!(is_pending(c.credentials(1, t(0))));
+    succeed(&c, t(0));
+    assert!(failed(c.credentials(1, t(0))).contains("already expired"));
+    assert_eq!(c.counters(), (1, 0, 1));
+}
+
+#[test]
+fn debug_never_prints_a_secret() {
+    let role = RoleConfig {
+        arn: "arn:aws:iam::123456789012:role/r".into(),
+        session_name: "gravitee".into(),
+        external_id: None,
+        duration_seconds: None,
+        cluster: "sts".into(),
+        authority: "sts.us-east-1.amazonaws.com".into(),
+        base_path: String::new(),
+    };
+    let base = Credentials::new("AKIDBASE", "basesecret", Some("basetoken".into()));
+    let c = CredentialCache::new(
+        None,
+        Some(Box::new(AssumeRole::new(role, "us-east-1", Some(base)))),
+    );
+    assert!(is_pending(c.credentials(1, t(0))));
+    let call = c.poll(t(0)).unwrap();
+    let xml = "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAX</AccessKeyId>\
+        <SecretAccessKey>tempsecret</SecretAccessKey><SessionToken>temptoken</SessionToken>\
+        <Expiration>2023-11-15T00:00:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>";
+    let in_flight = format!("{c:?} {call:?}");
+    assert!(c.on_answer(Some(200), &[], xml.as_bytes(), t(0)).is_none());
+    let creds = ready(c.credentials(1, t(0)));
+    let all = format!("{in_flight} {c:?} {creds:?} {:?}", c.credentials(1, t(0)));
+    assert!(all.contains("ASIAX") && all.contains("AKIDBASE"), "{all}");
+    for secret in ["basesecret", "basetoken", "tempsecret", "temptoken"] {
+        assert!(!all.contains(secret), "{secret} in {all}");
+    }
+}

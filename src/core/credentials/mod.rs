@@ -1,0 +1,65 @@
+//! AWS credentials: the values, and where they come from.
+
+use crate::core::secret::Secret;
+use std::time::SystemTime;
+
+/// One set of AWS credentials. The secret and the token are redacted in every print.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
+    /// When temporary credentials stop being valid (None: long-term keys).
+    pub expiration: Option<SystemTime>,
+}
+
+impl Credentials {
+    pub fn new(
+        access_key_id: impl Into<String>,
+        secret: impl Into<String>,
+        token: Option<String>,
+    ) -> Self {
+        Credentials {
+            access_key_id: access_key_id.into(),
+            secret_access_key: Secret::new(secret),
+            session_token: token.filter(|t| !t.is_empty()).map(Secret::new),
+            expiration: None,
+        }
+    }
+}
+
+/// What a stream gets when it asks for credentials.
+#[derive(Debug, Clone)]
+pub enum Lookup {
+    Ready(std::rc::Rc<Credentials>),
+    /// A fetch is in flight: the stream is woken with `Stream::on_credentials` later.
+    Pending,
+    /// No credentials can be had now; the text goes into the error details.
+    Failed(String),
+}
+
+/// Where streams get their credentials. Implemented by the shared cache.
+pub trait Provider {
+    /// `stream_id` is remembered when the answer is `Pending`, to be woken later.
+    fn credentials(&self, stream_id: u32, now: SystemTime) -> Lookup;
+}
+
+/// Long-term credentials known at configuration time (or none at all).
+pub struct Fixed(pub Option<std::rc::Rc<Credentials>>);
+
+impl Provider for Fixed {
+    fn credentials(&self, _stream_id: u32, _now: SystemTime) -> Lookup {
+        match &self.0 {
+            Some(c) => Lookup::Ready(c.clone()),
+            None => Lookup::Failed(
+                "no AWS credentials: set accessKey/secretKey or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the VM environment".to_string(),
+            ),
+        }
+    }
+}
+
+pub mod cache;
+pub mod container;
+pub mod fetch;
+pub mod imds;
+pub mod sts;

@@ -1,0 +1,41 @@
+//! The narrow interface the core needs from the proxy. The wasm glue
+//! implements it over `proxy_wasm::hostcalls`; tests implement it with a fake.
+
+use std::time::{Duration, SystemTime};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+/// Header list as the proxy gives it: lowercase names, pseudo-headers included.
+pub type Headers = Vec<(String, String)>;
+
+pub trait Host {
+    fn request_headers(&self) -> Headers;
+    fn response_headers(&self) -> Headers;
+    /// The buffered request body (the first `size` bytes).
+    fn request_body(&self, size: usize) -> Vec<u8>;
+    fn response_body(&self, size: usize) -> Vec<u8>;
+    /// An Envoy attribute or filter-state entry (`["name"]` reads `wasm.name`).
+    fn property(&self, path: &[&str]) -> Option<Vec<u8>>;
+    /// Publishes filter state `wasm.<name>` for routes, access logs and later filters.
+    fn set_filter_state(&self, name: &str, value: &str);
+    fn now(&self) -> SystemTime;
+    /// Sends an HTTP callout; the token comes back with the answer.
+    fn dispatch(
+        &self,
+        cluster: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+        timeout: Duration,
+    ) -> Result<u32, String>;
+    fn send_reply(&self, status: u32, headers: &[(&str, &str)], body: &[u8]);
+    fn resume_request(&self);
+    fn resume_response(&self);
+    fn log(&self, level: LogLevel, message: &str);
+}

@@ -1,0 +1,12 @@
+//! The host-free core of the filter. Nothing in here talks to the proxy:
+//! the wasm glue drives it through the [`host::Host`] trait.
+
+pub mod aws;
+pub mod config;
+pub mod credentials;
+pub mod errors;
+pub mod host;
+pub mod secret;
+pub mod stream;
+pub mod template;
+pub mod views;

@@ -1,0 +1,387 @@
+//! The state machine against a fake host: what is paused, dispatched,
+//! resumed and replied, for every scope.
+
+use super::*;
+use crate::core::config::from_json;
+use crate::core::credentials::Fixed;
+use crate::core::host::Headers;
+use std::cell::RefCell;
+
+type Dispatched = (String, Headers, Vec<u8>, Duration);
+
+#[derive(Default)]
+struct Fake {
+    request_headers: Headers,
+    response_headers: Headers,
+    request_body: Vec<u8>,
+    response_body: Vec<u8>,
+    filter_state: RefCell<Vec<(String, String)>>,
+    dispatched: RefCell<Vec<Dispatched>>,
+    replies: RefCell<Vec<(u32, Headers, Vec<u8>)>>,
+    resumed_request: RefCell<u32>,
+    resumed_response: RefCell<u32>,
+    logs: RefCell<Vec<String>>,
+    refuse_dispatch: bool,
+}
+
+impl Host for Fake {
+    fn request_headers(&self) -> Headers {
+        self.request_headers.clone()
+    }
+    fn response_headers(&self) -> Headers {
+        self.response_headers.clone()
+    }
+    fn request_body(&self, size: usize) -> Vec<u8> {
+        self.request_body[..size.min(self.request_body.len())].to_vec()
+    }
+    fn response_body(&self, size: usize) -> Vec<u8> {
+        self.response_body[..size.min(self.response_body.len())].to_vec()
+    }
+    fn property(&self, path: &[&str]) -> Option<Vec<u8>> {
+        (path == ["upstream_var"]).then(|| b"from-filter-state".to_vec())
+    }
+    fn set_filter_state(&self, name: &str, value: &str) {
+        self.filter_state
+            .borrow_mut()
+            .push((name.to_string(), value.to_string()));
+    }
+    fn now(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+    }
+    fn dispatch(
+        &self,
+        cluster: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+        timeout: Duration,
+    ) -> Result<u32, String> {
+        if self.refuse_dispatch {
+            return Err("BadArgument".to_string());
+        }
+        self.dispatched.borrow_mut().push((
+            cluster.to_string(),
+            headers.to_vec(),
+            body.to_vec(),
+            timeout,
+        ));
+        Ok(7)
+    }
+    fn send_reply(&self, status: u32, headers: &[(&str, &str)], body: &[u8]) {
+        let hs = headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        self.replies.borrow_mut().push((status, hs, body.to_vec()));
+    }
+    fn resume_request(&self) {
+        *self.resumed_request.borrow_mut() += 1;
+    }
+    fn resume_response(&self) {
+        *self.resumed_response.borrow_mut() += 1;
+    }
+    fn log(&self, _level: LogLevel, message: &str) {
+        self.logs.borrow_mut().push(message.to_string());
+    }
+}
+
+fn h(pairs: &[(&str, &str)]) -> Headers {
+    pairs
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
+}
+
+fn request() -> Headers {
+    h(&[
+        (":method", "POST"),
+        (":path", "/orders?q=1&q=2"),
+        (":authority", "api.example.com"),
+        ("x-user", "alice"),
+        ("authorization", "Bearer downstream-token"),
+    ])
+}
+
+fn stream(json: &str, fake: Fake) -> (Stream, Rc<Fake>) {
+    let env = |_: &str| None;
+    let cfg = from_json(json.as_bytes(), &env).unwrap().config;
+    let creds = Fixed(Some(Rc::new(Credentials::new("AKID", "SECRET", None))));
+    let fake = Rc::new(fake);
+    let s = Stream::new(3, Rc::new(cfg), fake.clone(), Rc::new(creds));
+    (s, fake)
+}
+
+fn ok(body: &str) -> (Headers, Vec<u8>) {
+    (
+        h(&[
+            (":status", "200"),
+            ("content-type", "application/json"),
+            ("x-amzn-requestid", "rid"),
+        ]),
+        body.as_bytes().to_vec(),
+    )
+}
+
+#[test]
+fn request_scope_invokes_then_resumes() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","payload":"{\"user\":\"{#request.headers['X-User'][0]}\"}","variables":[{"name":"answer","value":"{#jsonPath(#lambdaResponse.content, '$.v')}"}]}"#,
+        Fake {
+            request_headers: request(),
+            ..Default::default()
+        },
+    );
+    assert_eq!(s.on_request_headers(false), Action::Pause);
+    let (cluster, headers, body, timeout) = f.dispatched.borrow()[0].clone();
+    assert_eq!(cluster, "lambda");
+    assert_eq!(body, br#"{"user":"alice"}"#);
+    assert_eq!(timeout, Duration::from_secs(30));
+    assert!(!headers
+        .iter()
+        .any(|(n, v)| n == "authorization" && v.contains("downstream")));
+    let (hs, b) = ok(r#"{"v":"42"}"#);
+    s.on_lambda_answer(7, hs, b);
+    assert_eq!(*f.resumed_request.borrow(), 1);
+    assert!(f.replies.borrow().is_empty());
+    assert_eq!(
+        f.filter_state.borrow()[0],
+        ("answer".to_string(), "42".to_string())
+    );
+}
+
+#[test]
+fn request_scope_send_to_consumer_replies_with_the_function_result() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","sendToConsumer":true}"#,
+        Fake {
+            request_headers: request(),
+            ..Default::default()
+        },
+    );
+    s.on_request_headers(true);
+    let (hs, b) = ok(r#"{"hello":"world"}"#);
+    s.on_lambda_answer(7, hs, b);
+    let replies = f.replies.borrow();
+    assert_eq!(replies[0].0, 200);
+    assert_eq!(replies[0].2, br#"{"hello":"world"}"#);
+    assert!(replies[0]
+        .1
+        .contains(&("content-type".to_string(), "application/json".to_string())));
+    assert_eq!(*f.resumed_request.borrow(), 0);
+}
+
+#[test]
+fn wrong_token_is_ignored() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo"}"#,
+        Fake {
+            request_headers: request(),
+            ..Default::default()
+        },
+    );
+    s.on_request_headers(true);
+    let (hs, b) = ok("{}");
+    s.on_lambda_answer(99, hs, b);
+    assert_eq!(*f.resumed_request.borrow(), 0);
+    let (hs, b) = ok("{}");
+    s.on_lambda_answer(7, hs, b);
+    assert_eq!(*f.resumed_request.borrow(), 1);
+}
+
+#[test]
+fn request_content_buffers_then_uses_the_body() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","scope":"REQUEST_CONTENT","payload":"{#request.content}"}"#,
+        Fake {
+            request_headers: request(),
+            request_body: b"{\"a\":1}".to_vec(),
+            ..Default::default()
+        },
+    );
+    assert_eq!(s.on_request_headers(false), Action::Pause);
+    assert_eq!(s.on_request_body(3, false), Action::Pause);
+    assert!(f.dispatched.borrow().is_empty());
+    assert_eq!(s.on_request_body(7, true), Action::Pause);
+    assert_eq!(f.dispatched.borrow()[0].2, b"{\"a\":1}");
+    let (hs, b) = ok("{}");
+    s.on_lambda_answer(7, hs, b);
+    assert_eq!(*f.resumed_request.borrow(), 1);
+}
+
+#[test]
+fn response_scope_send_to_consumer_keeps_backend_headers() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","scope":"RESPONSE","sendToConsumer":true,"payload":"{#response.status}"}"#,
+        Fake {
+            request_headers: request(),
+            response_headers: h(&[
+                (":status", "201"),
+                ("content-length", "5"),
+                ("x-backend", "yes"),
+            ]),
+            ..Default::default()
+        },
+    );
+    assert_eq!(s.on_request_headers(true), Action::Continue);
+    assert_eq!(s.on_response_headers(false), Action::Pause);
+    assert_eq!(f.dispatched.borrow()[0].2, b"201");
+    let (hs, b) = ok("new body");
+    s.on_lambda_answer(7, hs, b);
+    let replies = f.replies.borrow();
+    assert_eq!(replies[0].0, 200);
+    assert_eq!(replies[0].2, b"new body");
+    assert!(replies[0]
+        .1
+        .contains(&("x-backend".to_string(), "yes".to_string())));
+    assert!(!replies[0].1.iter().any(|(n, _)| n == "content-length"));
+}
+
+#[test]
+fn response_content_resumes_without_send_to_consumer() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","scope":"RESPONSE_CONTENT","payload":"{#response.content}"}"#,
+        Fake {
+            response_headers: h(&[(":status", "200")]),
+            response_body: b"backend".to_vec(),
+            ..Default::default()
+        },
+    );
+    assert_eq!(s.on_response_headers(false), Action::Pause);
+    assert_eq!(s.on_response_body(7, true), Action::Pause);
+    assert_eq!(f.dispatched.borrow()[0].2, b"backend");
+    let (hs, b) = ok("{}");
+    s.on_lambda_answer(7, hs, b);
+    assert_eq!(*f.resumed_response.borrow(), 1);
+}
+
+#[test]
+fn function_error_gives_500_and_no_resume() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo"}"#,
+        Fake {
+            request_headers: request(),
+            ..Default::default()
+        },
+    );
+    s.on_request_headers(true);
+    s.on_lambda_answer(
+        7,
+        h(&[(":status", "200"), ("x-amz-function-error", "Unhandled")]),
+        b"{}".to_vec(),
+    );
+    let replies = f.replies.borrow();
+    assert_eq!(replies[0].0, 500);
+    let body = String::from_utf8(replies[0].2.clone()).unwrap();
+    assert!(body.contains("AWS_LAMBDA_INVALID_RESPONSE"), "{body}");
+    assert_eq!(*f.resumed_request.borrow(), 0);
+}
+
+#[test]
+fn transport_failure_gives_500() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo"}"#,
+        Fake {
+            request_headers: request(),
+            ..Default::default()
+        },
+    );
+    s.on_request_headers(true);
+    s.on_lambda_answer(7, Vec::new(), Vec::new());
+    assert_eq!(f.replies.borrow()[0].0, 500);
+}
+
+#[test]
+fn failing_variable_gives_template_variable_exception() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","variables":[{"name":"v","value":"{#jsonPath(#lambdaResponse.content, '$.a')}"}]}"#,
+        Fake {
+            request_headers: request(),
+            ..Default::default()
+        },
+    );
+    s.on_request_headers(true);
+    let (hs, b) = ok("not json");
+    s.on_lambda_answer(7, hs, b);
+    let replies = f.replies.borrow();
+    assert_eq!(replies[0].0, 500);
+    assert!(
+        String::from_utf8_lossy(&replies[0].2).contains("AWS_LAMBDA_TEMPLATE_VARIABLE_EXCEPTION")
+    );
+    assert!(f.filter_state.borrow().is_empty());
+}
+
+#[test]
+fn variables_see_earlier_variables_and_filter_state() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","variables":[{"name":"a","value":"x"},{"name":"b","value":"{#context.attributes['a']}-{#context.attributes['upstream_var']}"}]}"#,
+        Fake {
+            request_headers: request(),
+            ..Default::default()
+        },
+    );
+    s.on_request_headers(true);
+    let (hs, b) = ok("{}");
+    s.on_lambda_answer(7, hs, b);
+    assert_eq!(f.filter_state.borrow()[1].1, "x-from-filter-state");
+}
+
+#[test]
+fn unknown_cluster_fails_at_once() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo"}"#,
+        Fake {
+            request_headers: request(),
+            refuse_dispatch: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(s.on_request_headers(true), Action::Pause);
+    assert_eq!(f.replies.borrow()[0].0, 500);
+}
+
+#[test]
+fn no_credentials_gives_500_with_advice() {
+    let env = |_: &str| None;
+    let cfg = from_json(br#"{"function":"demo"}"#, &env).unwrap().config;
+    let fake = Rc::new(Fake {
+        request_headers: request(),
+        ..Default::default()
+    });
+    let mut s = Stream::new(1, Rc::new(cfg), fake.clone(), Rc::new(Fixed(None)));
+    s.on_request_headers(true);
+    let replies = fake.replies.borrow();
+    assert_eq!(replies[0].0, 500);
+    assert!(String::from_utf8_lossy(&replies[0].2).contains("AWS_ACCESS_KEY_ID"));
+}
+
+#[test]
+fn oversized_event_payload_is_refused_before_calling() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","scope":"REQUEST_CONTENT","invocationType":"Event","payload":"{#request.content}"}"#,
+        Fake {
+            request_headers: request(),
+            request_body: vec![b'a'; 1024 * 1024 + 1],
+            ..Default::default()
+        },
+    );
+    s.on_request_headers(false);
+    s.on_request_body(1024 * 1024 + 1, true);
+    assert!(f.dispatched.borrow().is_empty());
+    assert_eq!(f.replies.borrow()[0].0, 413);
+}
+
+#[test]
+fn log_lines_carry_the_stream_id_and_no_secret() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo"}"#,
+        Fake {
+            request_headers: request(),
+            ..Default::default()
+        },
+    );
+    s.on_request_headers(true);
+    let logs = f.logs.borrow();
+    assert!(!logs.is_empty());
+    assert!(logs
+        .iter()
+        .all(|l| l.starts_with("[stream 3]") && !l.contains("SECRET")));
+}

@@ -1,0 +1,307 @@
+//! Table tests: Gravitee's documented forms, operators, methods, stringification.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+
+use super::{Map, Object, Root, Template, Value};
+
+pub(super) const LAMBDA_CONTENT: &str = r#"{"field":"value","n":42,"f":1.5,"ok":true,"none":null,"arr":[1,2,3],"nested":{"a":{"b":"deep"}},"items":[{"id":1,"name":"x"},{"id":2,"name":"y"}]}"#;
+
+/// The request as a lazily resolved host object.
+struct Request {
+    headers: Value,
+    params: Value,
+}
+
+impl Object for Request {
+    fn get(&self, key: &str) -> Option<Value> {
+        match key {
+            "headers" => Some(self.headers.clone()),
+            "params" => Some(self.params.clone()),
+            "path" => Some(Value::str("/api/orders/42")),
+            "method" => Some(Value::str("POST")),
+            "content" => Some(Value::str(r#"{"order":{"id":42,"qty":3}}"#)),
+            _ => None,
+        }
+    }
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({"path": "/api/orders/42", "method": "POST"})
+    }
+}
+
+/// A secret store answering `get(path, key)`.
+pub(super) struct Secrets;
+
+impl Object for Secrets {
+    fn get(&self, _key: &str) -> Option<Value> {
+        None
+    }
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({})
+    }
+    fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+        match (name, args) {
+            ("get", [Value::Str(path), Value::Str(key)]) => {
+                Some(Ok(Value::from(format!("secret:{path}:{key}"))))
+            }
+            _ => None,
+        }
+    }
+}
+
+pub(super) struct TestRoot(pub HashMap<&'static str, Value>);
+
+impl Root for TestRoot {
+    fn lookup(&self, name: &str) -> Option<Value> {
+        self.0.get(name).cloned()
+    }
+}
+
+fn list_of(items: &[&str]) -> Value {
+    Value::list(items.iter().map(|s| Value::str(s)).collect())
+}
+
+pub(super) fn gateway_root() -> TestRoot {
+    let mut headers = Map::new_case_insensitive();
+    headers.insert("x-header", list_of(&["h1", "h2"]));
+    headers.insert("x", list_of(&["xv"]));
+    headers.insert("content-type", list_of(&["application/json"]));
+    headers.insert("x-empty", list_of(&[""]));
+    let mut params = Map::new();
+    params.insert("q", list_of(&["search", "more"]));
+    let request = Value::object(Request {
+        headers: Value::map(headers),
+        params: Value::map(params),
+    });
+    let mut lambda = Map::new();
+    lambda.insert("status", Value::Int(200));
+    lambda.insert("content", Value::str(LAMBDA_CONTENT));
+    let mut response = Map::new();
+    response.insert("status", Value::Int(201));
+    response.insert("content", Value::str("backend body"));
+    let mut attributes = Map::new();
+    attributes.insert("name", Value::str("attr-value"));
+    attributes.insert("count", Value::Int(7));
+    let mut context = Map::new();
+    context.insert("attributes", Value::map(attributes));
+    let mut properties = Map::new();
+    properties.insert("env", Value::str("prod"));
+    let mut vault = Map::new();
+    vault.insert("accessKey", Value::str("AKIDMAP"));
+    let mut store = Map::new();
+    store.insert("/vault/secret/aws", Value::map(vault));
+
+    let mut vars = HashMap::new();
+    vars.insert("request", request);
+    vars.insert("lambdaResponse", Value::map(lambda));
+    vars.insert("response", Value::map(response));
+    vars.insert("context", Value::map(context));
+    vars.insert("properties", Value::map(properties));
+    vars.insert("secrets", Value::object(Secrets));
+    vars.insert("store", Value::map(store));
+    vars.insert("nothing", Value::Null);
+    vars.insert("empty", Value::str(""));
+    vars.insert("big", Value::Int(i64::MAX));
+    vars.insert("list", list_of(&["a", "b", "c"]));
+    vars.insert("f", Value::Float(2.5));
+    vars.insert("t", Value::Bool(true));
+    vars.insert("s", Value::str("  Hello, Wörld  "));
+    TestRoot(vars)
+}
+
+pub(super) fn render(src: &str) -> String {
+    let t = Template::compile(src).unwrap_or_else(|e| panic!("compile {src:?}: {e}"));
+    t.render(&gateway_root())
+        .unwrap_or_else(|e| panic!("render {src:?}: {e}"))
+}
+
+pub(super) fn check(table: &[(&str, &str)]) {
+    for (src, expected) in table {
+        assert_eq!(render(src), *expected, "template {src:?}");
+    }
+}
+
+#[test]
+fn reference_template_forms() {
+    check(&[
+        ("{#jsonPath(#lambdaResponse.content, '$.field')}", "value"),
+        ("{#lambdaResponse.status}", "200"),
+        ("{#lambdaResponse.content}", LAMBDA_CONTENT),
+        ("{#request.headers['X-Header'][0]}", "h1"),
+        ("{#request.headers['x-header'][1]}", "h2"),
+        ("{#request.params['q'][0]}", "search"),
+        ("{#request.path}", "/api/orders/42"),
+        ("{#request.method}", "POST"),
+        ("{#request.content}", r#"{"order":{"id":42,"qty":3}}"#),
+        ("{#response.status}", "201"),
+        ("{#response.content}", "backend body"),
+        ("{#context.attributes['name']}", "attr-value"),
+        (
+            r#"{ "key": "{#request.headers['x'][0]}" }"#,
+            r#"{ "key": "xv" }"#,
+        ),
+        (
+            "{#secrets.get('/vault/secret/aws', 'accessKey')}",
+            "secret:/vault/secret/aws:accessKey",
+        ),
+        ("{#store.get('/vault/secret/aws', 'accessKey')}", "AKIDMAP"),
+    ]);
+}
+
+#[test]
+fn json_path_whole_document_round_trips() {
+    let out = render("{#jsonPath(#lambdaResponse.content, '$')}");
+    let a: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let b: serde_json::Value = serde_json::from_str(LAMBDA_CONTENT).unwrap();
+    assert_eq!(a, b);
+    assert!(!out.contains(' '), "compact JSON: {out}");
+}
+
+#[test]
+fn json_path_shapes() {
+    check(&[
+        ("{#jsonPath(#lambdaResponse.content, '$.n')}", "42"),
+        ("{#jsonPath(#lambdaResponse.content, '$.f')}", "1.5"),
+        ("{#jsonPath(#lambdaResponse.content, '$.ok')}", "true"),
+        ("{#jsonPath(#lambdaResponse.content, '$.none')}", ""),
+        ("{#jsonPath(#lambdaResponse.content, '$.missing')}", ""),
+        ("{#jsonPath(#lambdaResponse.content, '$.arr')}", "[1,2,3]"),
+        (
+            "{#jsonPath(#lambdaResponse.content, '$.arr[*]')}",
+            "[1,2,3]",
+        ),
+        ("{#jsonPath(#lambdaResponse.content, '$.arr[1]')}", "2"),
+        (
+            "{#jsonPath(#lambdaResponse.content, '$.nested.a')}",
+            r#"{"b":"deep"}"#,
+        ),
+        ("{#jsonPath(#lambdaResponse.content, '$..b')}", "deep"),
+        (
+            "{#jsonPath(#lambdaResponse.content, '$.items[*].name')}",
+            r#"["x","y"]"#,
+        ),
+        (
+            "{#jsonPath(#lambdaResponse.content, '$.items[?@.id == 2].name')}",
+            "y",
+        ),
+        (
+            "{#jsonPath(#lambdaResponse.content, '$.nested').a.b}",
+            "deep",
+        ),
+        ("{#jsonPath(#lambdaResponse.content, '$.arr').size()}", "3"),
+        ("{#jsonPath(#request.content, '$.order.qty') * 2}", "6"),
+        // Map/List/Object arguments are converted to JSON.
+        ("{#jsonPath(#context.attributes, '$.count')}", "7"),
+        ("{#jsonPath(#list, '$[2]')}", "c"),
+        ("{#jsonPath(#request, '$.method')}", "POST"),
+        // Dynamic path, compiled at evaluation time.
+        (
+            "{#jsonPath(#lambdaResponse.content, '$.' + 'field')}",
+            "value",
+        ),
+        // Several blocks on the same content (parsed once per render).
+        (
+            r#"{"a":"{#jsonPath(#lambdaResponse.content, '$.field')}","b":{#jsonPath(#lambdaResponse.content, '$.n')}}"#,
+            r#"{"a":"value","b":42}"#,
+        ),
+    ]);
+}
+
+#[test]
+fn literals_and_stringification() {
+    check(&[
+        ("plain text", "plain text"),
+        ("", ""),
+        ("{#'it''s'}", "it's"),
+        (r#"{#"say ""hi"""}"#, r#"say "hi""#),
+        ("{#42}", "42"),
+        ("{#42L}", "42"),
+        ("{#1.5}", "1.5"),
+        ("{#2.0}", "2.0"),
+        ("{#1e3}", "1000.0"),
+        ("{#3d}", "3.0"),
+        ("{# true}", "true"),
+        ("{# FALSE}", "false"),
+        ("{# null}", ""),
+        ("[{# null}]", "[]"),
+        ("{#nothing}", ""),
+        ("{#unknownVariable}", ""),
+        ("{#{1, 'two', null, true}}", r#"[1,"two",null,true]"#),
+        ("{#{a: 1, 'b c': {x: 'y'}}}", r#"{"a":1,"b c":{"x":"y"}}"#),
+        ("{#{}}", "[]"),
+        ("{#{:}}", "{}"),
+        ("{#{1,2}.size()}", "2"),
+        ("{#1.0 / 0.5}", "2.0"),
+        ("{#request}", r#"{"method":"POST","path":"/api/orders/42"}"#),
+        ("a{#'b'}c{#'d'}e", "abcde"),
+        ("{#'x'}{#'y'}", "xy"),
+    ]);
+}
+
+#[test]
+fn braces_and_json_around_blocks() {
+    check(&[
+        ("{ not a block }", "{ not a block }"),
+        ("{{#'a'}}", "{a}"),
+        ("}{", "}{"),
+        ("# {# 'x' }", "# x"),
+        ("{#request.headers['x'][0]}{}", "xv{}"),
+        ("{#{'}': '{'}['}']}", "{"),
+        ("{#'}'}", "}"),
+        (
+            r#"{"user":"{#request.headers['x-header'][0]}","path":"{#request.path}","n":{#lambdaResponse.status}}"#,
+            r#"{"user":"h1","path":"/api/orders/42","n":200}"#,
+        ),
+        ("{#request . path }", "/api/orders/42"),
+        ("{#true}", ""),
+        ("{#(true)} {#!#t}", "true false"),
+    ]);
+}
+
+#[test]
+fn property_index_and_safe_navigation() {
+    check(&[
+        ("{#context.attributes.name}", "attr-value"),
+        ("{#context.attributes['missing']}", ""),
+        ("{#context.attributes.missing?.length()}", ""),
+        ("{#nothing?.foo}", ""),
+        ("{#nothing?.foo?.bar}", ""),
+        ("{#nothing?.['k']}", ""),
+        ("{#nothing?.size()}", ""),
+        ("{#list[5]}", ""),
+        ("{#list[-1]}", ""),
+        ("{#list[2]}", "c"),
+        ("{#'abc'[1]}", "b"),
+        ("{#'abc'[9]}", ""),
+        ("{#request.headers['CONTENT-TYPE'][0]}", "application/json"),
+        ("{#request.headers.x[0]}", "xv"),
+        ("{#request['path']}", "/api/orders/42"),
+        ("{#{'1': 'one'}[1]}", "one"),
+        ("{#request.headers.getFirst('X-HEADER')}", "h1"),
+    ]);
+}
+
+#[test]
+fn references_and_literal() {
+    let t = Template::compile("{#request.content} and {#jsonPath(#lambdaResponse.content, '$')}")
+        .unwrap();
+    assert!(t.references("request"));
+    assert!(t.references("lambdaResponse"));
+    assert!(!t.references("response"));
+    assert!(!t.references("jsonPath"));
+    assert!(!t.is_literal());
+    let lit = Template::compile(r#"{"a": {"b": 1}} # {x}"#).unwrap();
+    assert!(lit.is_literal());
+    assert!(!lit.references("request"));
+    assert_eq!(lit.source(), r#"{"a": {"b": 1}} # {x}"#);
+    assert_eq!(
+        lit.render(&gateway_root()).unwrap(),
+        r#"{"a": {"b": 1}} # {x}"#
+    );
+    let nested = Template::compile("{# true ? {#response?.status} : 1}").unwrap();
+    assert!(nested.references("response"));
+    let dbg = format!("{t:?}");
+    assert!(dbg.contains("Template"));
+    let t2 = t.clone();
+    assert_eq!(t2.source(), t.source());
+}

@@ -1,0 +1,123 @@
+//! [`Host`] over `proxy_wasm::hostcalls`, for the context that is current.
+
+use crate::core::host::{Headers, Host, LogLevel};
+use proxy_wasm::hostcalls;
+use proxy_wasm::types::{BufferType, LogLevel as ProxyLevel, MapType};
+use std::time::{Duration, SystemTime};
+
+/// Stateless: every call acts on the context the proxy is currently running.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProxyHost;
+
+fn level(l: LogLevel) -> ProxyLevel {
+    match l {
+        LogLevel::Trace => ProxyLevel::Trace,
+        LogLevel::Debug => ProxyLevel::Debug,
+        LogLevel::Info => ProxyLevel::Info,
+        LogLevel::Warn => ProxyLevel::Warn,
+        LogLevel::Error => ProxyLevel::Error,
+    }
+}
+
+/// A header map, values decoded lossily: the SDK's `get_map` panics on a
+/// header value that is not UTF-8, which any client can send.
+pub fn header_map(map: MapType) -> Headers {
+    hostcalls::get_map_bytes(map)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(n, v)| {
+            (
+                n,
+                String::from_utf8(v)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            )
+        })
+        .collect()
+}
+
+/// The answer of the callout being delivered: headers (no `:status` on a
+/// transport failure) and body. Not the SDK's getters: they panic where an
+/// empty answer is the right result.
+pub fn callout_answer(body_size: usize) -> (Headers, Vec<u8>) {
+    let headers = header_map(MapType::HttpCallResponseHeaders);
+    let body = hostcalls::get_buffer(BufferType::HttpCallResponseBody, 0, body_size)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    (headers, body)
+}
+
+impl Host for ProxyHost {
+    fn request_headers(&self) -> Headers {
+        header_map(MapType::HttpRequestHeaders)
+    }
+
+    fn response_headers(&self) -> Headers {
+        header_map(MapType::HttpResponseHeaders)
+    }
+
+    fn request_body(&self, size: usize) -> Vec<u8> {
+        hostcalls::get_buffer(BufferType::HttpRequestBody, 0, size)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    fn response_body(&self, size: usize) -> Vec<u8> {
+        hostcalls::get_buffer(BufferType::HttpResponseBody, 0, size)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    fn property(&self, path: &[&str]) -> Option<Vec<u8>> {
+        hostcalls::get_property(path.to_vec()).ok().flatten()
+    }
+
+    fn set_filter_state(&self, name: &str, value: &str) {
+        if hostcalls::set_property(vec![name], Some(value.as_bytes())).is_err() {
+            self.log(
+                LogLevel::Warn,
+                &format!("cannot set filter state wasm.{name}"),
+            );
+        }
+    }
+
+    fn now(&self) -> SystemTime {
+        hostcalls::get_current_time().unwrap_or_else(|_| SystemTime::now())
+    }
+
+    fn dispatch(
+        &self,
+        cluster: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+        timeout: Duration,
+    ) -> Result<u32, String> {
+        let hs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let body = if body.is_empty() { None } else { Some(body) };
+        hostcalls::dispatch_http_call(cluster, hs, body, vec![], timeout)
+            .map_err(|s| format!("{s:?}"))
+    }
+
+    fn send_reply(&self, status: u32, headers: &[(&str, &str)], body: &[u8]) {
+        if hostcalls::send_http_response(status, headers.to_vec(), Some(body)).is_err() {
+            self.log(LogLevel::Error, "cannot send the local reply");
+        }
+    }
+
+    fn resume_request(&self) {
+        let _ = hostcalls::resume_http_request();
+    }
+
+    fn resume_response(&self) {
+        let _ = hostcalls::resume_http_response();
+    }
+
+    fn log(&self, l: LogLevel, message: &str) {
+        let _ = hostcalls::log(level(l), message);
+    }
+}

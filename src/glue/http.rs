@@ -1,0 +1,77 @@
+//! The HTTP context: forwards every proxy event to the core's [`Stream`].
+
+use super::host::callout_answer;
+use super::registry::Registry;
+use crate::core::stream::{Action as CoreAction, Stream};
+use proxy_wasm::traits::{Context, HttpContext};
+use proxy_wasm::types::Action;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+pub struct HttpFilter {
+    id: u32,
+    /// Shared with the registry when the root may have to wake the stream.
+    stream: Rc<RefCell<Stream>>,
+    registry: Option<Rc<Registry>>,
+}
+
+impl HttpFilter {
+    pub fn new(id: u32, stream: Rc<RefCell<Stream>>, registry: Option<Rc<Registry>>) -> Self {
+        HttpFilter {
+            id,
+            stream,
+            registry,
+        }
+    }
+
+    fn with(&self, f: impl FnOnce(&mut Stream) -> CoreAction) -> Action {
+        match self.stream.try_borrow_mut() {
+            Ok(mut s) => match f(&mut s) {
+                CoreAction::Continue => Action::Continue,
+                CoreAction::Pause => Action::Pause,
+            },
+            Err(_) => Action::Pause,
+        }
+    }
+}
+
+impl Drop for HttpFilter {
+    fn drop(&mut self) {
+        if let Some(r) = &self.registry {
+            r.remove(self.id);
+        }
+    }
+}
+
+impl Context for HttpFilter {
+    fn on_http_call_response(
+        &mut self,
+        token: u32,
+        _headers: usize,
+        body_size: usize,
+        _trailers: usize,
+    ) {
+        let (headers, body) = callout_answer(body_size);
+        if let Ok(mut s) = self.stream.try_borrow_mut() {
+            s.on_lambda_answer(token, headers, body);
+        }
+    }
+}
+
+impl HttpContext for HttpFilter {
+    fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
+        self.with(|s| s.on_request_headers(end_of_stream))
+    }
+
+    fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        self.with(|s| s.on_request_body(body_size, end_of_stream))
+    }
+
+    fn on_http_response_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
+        self.with(|s| s.on_response_headers(end_of_stream))
+    }
+
+    fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        self.with(|s| s.on_response_body(body_size, end_of_stream))
+    }
+}

