@@ -35,6 +35,10 @@ pub trait Host {
         timeout: Duration,
     ) -> Result<u32, String>;
     fn send_reply(&self, status: u32, headers: &[(&str, &str)], body: &[u8]);
+    /// Sets (or, with `None`, removes) a response header.
+    fn set_response_header(&self, name: &str, value: Option<&str>);
+    /// Replaces the buffered response body (the first `size` bytes) with `body`.
+    fn replace_response_body(&self, size: usize, body: &[u8]);
     fn resume_request(&self);
     fn resume_response(&self);
     fn log(&self, level: LogLevel, message: &str);

@@ -109,6 +109,14 @@ impl Host for ProxyHost {
         }
     }
 
+    fn set_response_header(&self, name: &str, value: Option<&str>) {
+        let _ = hostcalls::set_map_value(MapType::HttpResponseHeaders, name, value);
+    }
+
+    fn replace_response_body(&self, size: usize, body: &[u8]) {
+        let _ = hostcalls::set_buffer(BufferType::HttpResponseBody, 0, size, body);
+    }
+
     fn resume_request(&self) {
         let _ = hostcalls::resume_http_request();
     }

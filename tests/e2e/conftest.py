@@ -18,7 +18,7 @@ from harness.backend import EchoBackend
 from harness.envoy import EnvoyPool, wasm_path
 from harness.lambda_double import LambdaDouble
 from harness.moto import Moto, MotoWorld
-from harness.util import closed_port, log_dir
+from harness.util import closed_port, log_dir, prune_old_logs
 
 # Keys the double is signed with (it checks no signature). The secret is recognisable so
 # tests can grep logs and bodies for it.
@@ -27,13 +27,12 @@ DOUBLE_SECRET_KEY = "e2e-double-secret-DO-NOT-LEAK-0123456789"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Start each run with an empty tests/e2e/.logs (set E2E_KEEP_LOGS=1 to keep)."""
+    """Logs go to tests/e2e/.logs/run-<pid>/ (`.logs/latest`); directories of finished
+    runs are removed (set E2E_KEEP_LOGS=1 to keep them)."""
     if os.environ.get("E2E_KEEP_LOGS"):
+        log_dir()
         return
-    d = log_dir()
-    for p in d.iterdir():
-        if p.is_file():
-            p.unlink()
+    prune_old_logs()
 
 
 @pytest.fixture(scope="session")

@@ -189,7 +189,10 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
         ));
     }
     if json.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(err("configuration", "invalid type: must be a JSON object such as {\"function\": \"...\"}"));
+        return Err(err(
+            "configuration",
+            "invalid type: must be a JSON object such as {\"function\": \"...\"}",
+        ));
     }
     let raw = raw::parse(json).map_err(|(field, reason)| err(&field, reason))?;
     let mut warnings = Vec::new();

@@ -121,9 +121,11 @@ impl Inner {
 
 impl CredentialCache {
     /// `fixed` is what streams get when there is no `fetcher` (static or environment
-    /// keys without a role); with a fetcher, the first fetch is wanted at once.
+    /// keys without a role); with a fetcher, the first fetch starts when a stream
+    /// first asks. Envoy runs a root context on its main thread too, which never
+    /// serves a stream: an eager fetch there would be one STS call wasted per VM.
     pub fn new(fixed: Option<Rc<Credentials>>, fetcher: Option<Box<dyn Fetch>>) -> Self {
-        let wanted = fetcher.is_some();
+        let wanted = false;
         CredentialCache {
             inner: RefCell::new(Inner {
                 fixed,

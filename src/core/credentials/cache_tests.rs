@@ -107,8 +107,10 @@ fn fixed_or_nothing_without_fetcher() {
 }
 
 #[test]
-fn first_fetch_is_wanted_at_start() {
+fn first_fetch_waits_for_a_stream() {
     let (c, starts) = cache(1, 3600);
+    assert!(c.poll(t(0)).is_none(), "no stream asked yet: no fetch");
+    assert!(is_pending(c.credentials(1, t(0))));
     let call = c.poll(t(0)).unwrap();
     assert_eq!(call.header(":path"), Some("/step1"));
     assert!(c.poll(t(1)).is_none(), "one fetch in flight at most");
@@ -164,7 +166,9 @@ fn multi_step_fetch_follows_each_call() {
 #[test]
 fn refresh_ahead_of_expiry_without_waiting() {
     let (c, starts) = cache(1, 3600);
+    assert!(is_pending(c.credentials(1, t(0))));
     succeed(&c, t(0));
+    assert_eq!(c.take_woken(), vec![1]);
     assert!(c.poll(t(3299)).is_none(), "not due before expiry - 5 min");
     assert!(c.poll(t(3300)).is_some(), "due 5 min before expiry");
     assert!(
@@ -183,6 +187,7 @@ fn refresh_ahead_of_expiry_without_waiting() {
 #[test]
 fn short_lived_credentials_use_a_quarter_of_their_lifetime() {
     let (c, _) = cache(1, 60);
+    assert!(is_pending(c.credentials(1, t(0))));
     succeed(&c, t(0));
     assert!(c.poll(t(44)).is_none());
     assert!(c.poll(t(45)).is_some());
@@ -242,6 +247,7 @@ fn backoff_doubles_to_30_s_and_resets_on_success() {
 #[test]
 fn failed_refresh_keeps_serving_and_retries_with_backoff() {
     let (c, _) = cache(1, 3600);
+    assert!(is_pending(c.credentials(1, t(0))));
     succeed(&c, t(0));
     assert!(c.poll(t(3300)).is_some());
     c.on_answer(Some(403), &[], b"", t(3300));

@@ -28,7 +28,7 @@ pub enum Action {
 enum State {
     /// The phase that calls Lambda has not come yet (or never will).
     Idle,
-    /// Holding the stream until the body named by the scope is complete.
+    /// Holding the body named by the scope until it is complete.
     Buffering,
     /// The payload is ready; credentials are being fetched.
     WaitingCredentials { payload: Vec<u8> },
@@ -41,6 +41,11 @@ enum State {
 /// How a paused stream ends.
 enum End {
     Continue,
+    /// RESPONSE_CONTENT: the headers (and so the status) went on before the
+    /// body, so the result replaces the held body in place.
+    Replace {
+        body: Vec<u8>,
+    },
     Reply {
         status: u32,
         headers: Vec<(String, String)>,
@@ -57,6 +62,8 @@ pub struct Stream {
     request: Option<Rc<RequestView>>,
     response: Option<Rc<ResponseView>>,
     attributes: Rc<RefCell<Vec<(String, String)>>>,
+    /// Bytes of response body held in RESPONSE_CONTENT (replaced in place).
+    buffered_response: usize,
 }
 
 impl Stream {
@@ -70,6 +77,7 @@ impl Stream {
             request: None,
             response: None,
             attributes: Rc::default(),
+            buffered_response: 0,
         }
     }
 
@@ -103,8 +111,11 @@ impl Stream {
             Scope::Request => self.start(),
             Scope::RequestContent if end_of_stream => self.start(),
             Scope::RequestContent => {
+                // Envoy runs a proxy-wasm `Pause` on headers as "stop all": no body
+                // callback would come. The headers go on; the body is held below.
+                self.log(LogLevel::Debug, "buffering the request body");
                 self.state = State::Buffering;
-                Action::Pause
+                Action::Continue
             }
             _ => Action::Continue,
         }
@@ -135,8 +146,14 @@ impl Stream {
                 if end_of_stream {
                     return self.start();
                 }
+                if self.cfg.send_to_consumer {
+                    // The body will be replaced: its length is not known yet.
+                    self.host.set_response_header("content-length", None);
+                }
+                // As for requests: headers go on (a later buffering filter may
+                // hold them), the body is held until the function answered.
                 self.state = State::Buffering;
-                Action::Pause
+                Action::Continue
             }
             _ => self.pass(),
         }
@@ -150,6 +167,7 @@ impl Stream {
             return Action::Pause;
         }
         let body = self.host.response_body(size);
+        self.buffered_response = size;
         if let Some(resp) = self.response.as_mut().and_then(Rc::get_mut) {
             resp.content = Some(body);
         }
@@ -292,6 +310,7 @@ impl Stream {
                 outcome.as_str()
             ),
         );
+        self.publish_call(&answer, elapsed);
         if let Err(e) = answer.verdict(outcome, self.cfg.timeout.as_millis() as u64) {
             return self.finish_err(e);
         }
@@ -314,7 +333,7 @@ impl Stream {
                     ));
                 }
             };
-            self.host.set_filter_state(&var.name, &value);
+            self.host.set_filter_state(&var.name, &header_safe(&value));
             self.attributes.borrow_mut().push((var.name.clone(), value));
         }
         if !self.cfg.send_to_consumer {
@@ -325,6 +344,9 @@ impl Stream {
         let body = Rc::try_unwrap(answer)
             .map(|a| a.body)
             .unwrap_or_else(|a| a.body.clone());
+        if self.cfg.scope == Scope::ResponseContent && self.buffered_response > 0 {
+            return self.finish(End::Replace { body });
+        }
         self.finish(End::Reply {
             status,
             headers,
@@ -354,12 +376,29 @@ impl Stream {
         out
     }
 
+    /// Filter state for access logs: `wasm.lambda_status`, `wasm.lambda_request_id`,
+    /// `wasm.lambda_duration_ms` (and `wasm.lambda_error_key` on failure).
+    fn publish_call(&self, answer: &LambdaAnswer, elapsed: Duration) {
+        if let Some(status) = answer.status {
+            self.host
+                .set_filter_state("lambda_status", &status.to_string());
+        }
+        if let Some(id) = &answer.request_id {
+            self.host
+                .set_filter_state("lambda_request_id", &header_safe(id));
+        }
+        self.host
+            .set_filter_state("lambda_duration_ms", &elapsed.as_millis().to_string());
+    }
+
     fn fail(&mut self, e: PolicyError) -> Action {
         self.finish_err(e);
         Action::Pause
     }
 
     fn finish_err(&mut self, e: PolicyError) {
+        self.host
+            .set_filter_state("lambda_error_key", e.key.as_str());
         self.log(
             LogLevel::Debug,
             &format!("answering {} {}: {}", e.status(), e.key.as_str(), e.details),
@@ -379,6 +418,11 @@ impl Stream {
             End::Continue if !was_paused => {}
             End::Continue if self.cfg.scope.is_request_phase() => self.host.resume_request(),
             End::Continue => self.host.resume_response(),
+            End::Replace { body } => {
+                self.host
+                    .replace_response_body(self.buffered_response, &body);
+                self.host.resume_response();
+            }
             End::Reply {
                 status,
                 headers,
@@ -391,6 +435,17 @@ impl Stream {
                 self.host.send_reply(status, &hs, &body);
             }
         }
+    }
+}
+
+/// Filter state often becomes a header (`%FILTER_STATE(...)%`): CR, LF and NUL
+/// would make Envoy refuse the header (or split it), so they become spaces.
+/// Templates of this filter still read the exact value.
+fn header_safe(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.contains(['\r', '\n', '\0']) {
+        v.replace(['\r', '\n', '\0'], " ").into()
+    } else {
+        v.into()
     }
 }
 

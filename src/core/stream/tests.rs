@@ -18,6 +18,8 @@ struct Fake {
     filter_state: RefCell<Vec<(String, String)>>,
     dispatched: RefCell<Vec<Dispatched>>,
     replies: RefCell<Vec<(u32, Headers, Vec<u8>)>>,
+    response_header_changes: RefCell<Vec<(String, Option<String>)>>,
+    replaced_body: RefCell<Option<Vec<u8>>>,
     resumed_request: RefCell<u32>,
     resumed_response: RefCell<u32>,
     logs: RefCell<Vec<String>>,
@@ -73,6 +75,14 @@ impl Host for Fake {
             .collect();
         self.replies.borrow_mut().push((status, hs, body.to_vec()));
     }
+    fn set_response_header(&self, name: &str, value: Option<&str>) {
+        self.response_header_changes
+            .borrow_mut()
+            .push((name.to_string(), value.map(str::to_string)));
+    }
+    fn replace_response_body(&self, _size: usize, body: &[u8]) {
+        *self.replaced_body.borrow_mut() = Some(body.to_vec());
+    }
     fn resume_request(&self) {
         *self.resumed_request.borrow_mut() += 1;
     }
@@ -82,6 +92,15 @@ impl Host for Fake {
     fn log(&self, _level: LogLevel, message: &str) {
         self.logs.borrow_mut().push(message.to_string());
     }
+}
+
+fn state(f: &Fake, name: &str) -> Option<String> {
+    f.filter_state
+        .borrow()
+        .iter()
+        .rev()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
 }
 
 fn h(pairs: &[(&str, &str)]) -> Headers {
@@ -142,10 +161,7 @@ fn request_scope_invokes_then_resumes() {
     s.on_lambda_answer(7, hs, b);
     assert_eq!(*f.resumed_request.borrow(), 1);
     assert!(f.replies.borrow().is_empty());
-    assert_eq!(
-        f.filter_state.borrow()[0],
-        ("answer".to_string(), "42".to_string())
-    );
+    assert_eq!(state(&f, "answer").as_deref(), Some("42"));
 }
 
 #[test]
@@ -197,7 +213,7 @@ fn request_content_buffers_then_uses_the_body() {
             ..Default::default()
         },
     );
-    assert_eq!(s.on_request_headers(false), Action::Pause);
+    assert_eq!(s.on_request_headers(false), Action::Continue);
     assert_eq!(s.on_request_body(3, false), Action::Pause);
     assert!(f.dispatched.borrow().is_empty());
     assert_eq!(s.on_request_body(7, true), Action::Pause);
@@ -245,7 +261,7 @@ fn response_content_resumes_without_send_to_consumer() {
             ..Default::default()
         },
     );
-    assert_eq!(s.on_response_headers(false), Action::Pause);
+    assert_eq!(s.on_response_headers(false), Action::Continue);
     assert_eq!(s.on_response_body(7, true), Action::Pause);
     assert_eq!(f.dispatched.borrow()[0].2, b"backend");
     let (hs, b) = ok("{}");
@@ -306,7 +322,11 @@ fn failing_variable_gives_template_variable_exception() {
     assert!(
         String::from_utf8_lossy(&replies[0].2).contains("AWS_LAMBDA_TEMPLATE_VARIABLE_EXCEPTION")
     );
-    assert!(f.filter_state.borrow().is_empty());
+    assert_eq!(state(&f, "v"), None);
+    assert_eq!(
+        state(&f, "lambda_error_key").as_deref(),
+        Some("AWS_LAMBDA_TEMPLATE_VARIABLE_EXCEPTION")
+    );
 }
 
 #[test]
@@ -321,7 +341,7 @@ fn variables_see_earlier_variables_and_filter_state() {
     s.on_request_headers(true);
     let (hs, b) = ok("{}");
     s.on_lambda_answer(7, hs, b);
-    assert_eq!(f.filter_state.borrow()[1].1, "x-from-filter-state");
+    assert_eq!(state(&f, "b").as_deref(), Some("x-from-filter-state"));
 }
 
 #[test]
@@ -384,4 +404,73 @@ fn log_lines_carry_the_stream_id_and_no_secret() {
     assert!(logs
         .iter()
         .all(|l| l.starts_with("[stream 3]") && !l.contains("SECRET")));
+}
+
+#[test]
+fn response_content_send_to_consumer_replaces_the_body_in_place() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","scope":"RESPONSE_CONTENT","sendToConsumer":true,"payload":"{#response.content}"}"#,
+        Fake {
+            response_headers: h(&[(":status", "200"), ("content-length", "7")]),
+            response_body: b"backend".to_vec(),
+            ..Default::default()
+        },
+    );
+    assert_eq!(s.on_response_headers(false), Action::Continue);
+    assert_eq!(
+        f.response_header_changes.borrow()[0],
+        ("content-length".to_string(), None),
+        "the length changes: it must not go out"
+    );
+    assert_eq!(s.on_response_body(7, true), Action::Pause);
+    s.on_lambda_answer(7, h(&[(":status", "202")]), b"from lambda".to_vec());
+    assert_eq!(
+        f.replaced_body.borrow().as_deref(),
+        Some(&b"from lambda"[..])
+    );
+    assert_eq!(
+        f.response_header_changes.borrow().len(),
+        1,
+        "no header is touched after the headers went on"
+    );
+    assert_eq!(*f.resumed_response.borrow(), 1);
+    assert!(f.replies.borrow().is_empty());
+}
+
+#[test]
+fn filter_state_values_carry_no_line_breaks_but_templates_see_them() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","variables":[{"name":"v","value":"{#jsonPath(#lambdaResponse.content, '$.v')}"},{"name":"w","value":"{#context.attributes['v'].length()}"}]}"#,
+        Fake {
+            request_headers: request(),
+            ..Default::default()
+        },
+    );
+    s.on_request_headers(true);
+    let (hs, b) = ok(r#"{"v":"a\r\nx-injected: evil\u0000"}"#);
+    s.on_lambda_answer(7, hs, b);
+    let state = f.filter_state.borrow();
+    let v = state.iter().find(|(n, _)| n == "v").unwrap();
+    assert_eq!(v.1, "a  x-injected: evil ");
+    let w = state.iter().find(|(n, _)| n == "w").unwrap();
+    assert_eq!(w.1, "20", "the template saw the exact value");
+    assert!(state.contains(&("lambda_status".to_string(), "200".to_string())));
+    assert!(state.contains(&("lambda_request_id".to_string(), "rid".to_string())));
+}
+
+#[test]
+fn error_key_is_published() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo"}"#,
+        Fake {
+            request_headers: request(),
+            ..Default::default()
+        },
+    );
+    s.on_request_headers(true);
+    s.on_lambda_answer(7, h(&[(":status", "429")]), Vec::new());
+    assert!(f.filter_state.borrow().contains(&(
+        "lambda_error_key".to_string(),
+        "AWS_LAMBDA_INVALID_RESPONSE".to_string()
+    )));
 }

@@ -3,6 +3,7 @@
 //! Error messages name methods and types only, never the values involved.
 
 use super::value::{Map, Value};
+use super::MAX_STRING_BYTES;
 
 fn arity(name: &str, args: &[Value], allowed: &[usize]) -> Result<(), String> {
     if allowed.contains(&args.len()) {
@@ -145,9 +146,21 @@ fn string_method(s: &str, name: &str, args: &[Value]) -> Result<Value, String> {
         }
         "replace" => {
             arity(name, args, &[2])?;
-            Ok(Value::from(
-                s.replace(str_arg(name, args, 0)?, str_arg(name, args, 1)?),
-            ))
+            let (from, to) = (str_arg(name, args, 0)?, str_arg(name, args, 1)?);
+            // The only method whose result can outgrow its inputs' sum: check first.
+            let hits = if from.is_empty() {
+                s.chars().count() + 1
+            } else {
+                s.matches(from).count()
+            };
+            let len = hits
+                .saturating_mul(to.len())
+                .saturating_add(s.len())
+                .saturating_sub(hits.saturating_mul(from.len()));
+            if len > MAX_STRING_BYTES {
+                return Err("replace: result is too large".to_owned());
+            }
+            Ok(Value::from(s.replace(from, to)))
         }
         "split" => {
             arity(name, args, &[1])?;

@@ -59,7 +59,7 @@
 //! (floats keep a ".0"), maps/lists/objects as compact JSON, null as "".
 //!
 //! # Limits
-//! 64 levels of nesting and trees of height 128 at most ([`CompileError`]
+//! 32 levels of nesting and trees of height 128 at most ([`CompileError`]
 //! beyond), JSONPath nesting bounded; evaluation has no loops, so rendering
 //! always terminates without unbounded recursion.
 
@@ -79,6 +79,8 @@ mod tests;
 #[cfg(test)]
 mod tests_errors;
 #[cfg(test)]
+mod tests_limits;
+#[cfg(test)]
 mod tests_ops;
 #[cfg(test)]
 mod tests_random;
@@ -87,6 +89,9 @@ use std::fmt;
 use std::rc::Rc;
 
 pub use value::{Map, Object, Value};
+
+/// Largest string a `replace` may build, and largest rendered output (bytes).
+pub(crate) const MAX_STRING_BYTES: usize = 32 << 20;
 
 /// Resolves root variables by name (`request`, `context`…); `None` evaluates to null.
 pub trait Root {
@@ -135,13 +140,17 @@ pub struct Template {
     parts: Rc<[Part]>,
     /// Root variable names referenced anywhere.
     vars: Rc<[Rc<str>]>,
+    /// Bytes of literal text, and number of `{#…}` blocks (capacity estimate).
     literal_len: usize,
+    blocks: usize,
 }
 
+/// Shows the shape only: a literal template may be a credential.
 impl fmt::Debug for Template {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Template")
-            .field("source", &self.source)
+            .field("chars", &self.source.chars().count())
+            .field("blocks", &self.blocks)
             .finish_non_exhaustive()
     }
 }
@@ -154,6 +163,7 @@ impl Template {
         let mut vars = Vec::new();
         let mut lit = String::new();
         let mut literal_len = 0;
+        let mut blocks = 0;
         let mut i = 0;
         while let Some(&c) = chars.get(i) {
             if c == '{' && chars.get(i + 1) == Some(&'#') {
@@ -167,6 +177,7 @@ impl Template {
                 let expr_start = if hash_is_expr { i + 1 } else { i + 2 };
                 let (expr, end) = parser::parse_block(&chars, i, expr_start, &mut vars)?;
                 parts.push(Part::Expr(expr));
+                blocks += 1;
                 i = end;
             } else {
                 lit.push(c);
@@ -182,6 +193,7 @@ impl Template {
             parts: parts.into(),
             vars: vars.into(),
             literal_len,
+            blocks,
         })
     }
 
@@ -190,13 +202,21 @@ impl Template {
         if self.is_literal() {
             return Ok(self.source.to_string());
         }
-        let blocks = self.parts.len().saturating_sub(1);
-        let mut out = String::with_capacity(self.literal_len + 32 * blocks.max(1));
+        let mut out = String::with_capacity(self.literal_len + 32 * self.blocks);
         let mut cx = eval::Ctx::new(root);
         for part in self.parts.iter() {
             match part {
                 Part::Lit(s) => out.push_str(s),
-                Part::Expr(e) => eval::eval(e, &mut cx)?.write_template_string(&mut out),
+                Part::Expr(e) => {
+                    eval::eval(e, &mut cx)?.write_template_string(&mut out);
+                    if out.len() > MAX_STRING_BYTES {
+                        return Err(EvalError {
+                            message: format!(
+                                "rendered template is larger than {MAX_STRING_BYTES} bytes"
+                            ),
+                        });
+                    }
+                }
             }
         }
         Ok(out)
@@ -204,7 +224,7 @@ impl Template {
 
     /// True when the template has no `{#…}` block (rendering returns the source).
     pub fn is_literal(&self) -> bool {
-        !self.parts.iter().any(|p| matches!(p, Part::Expr(_)))
+        self.blocks == 0
     }
 
     /// Does any expression reference the root variable `#root_name`?

@@ -177,16 +177,13 @@ impl Parser<'_, '_> {
 
     /// After `{`: `}` (empty list), `:}` (empty map), a list `{e, …}` or a map `{key: e, …}`.
     fn inline(&mut self, off: usize) -> Result<Expr, CompileError> {
-        self.enter()?;
         if self.tok.is_sym("}") {
             self.bump()?;
-            self.nesting -= 1;
             return self.node(Kind::List(Vec::new()), off);
         }
         if self.tok.is_sym(":") {
             self.bump()?;
             self.expect("}")?;
-            self.nesting -= 1;
             return self.node(Kind::Map(Vec::new()), off);
         }
         let first_key = self.map_key()?;
@@ -213,7 +210,6 @@ impl Parser<'_, '_> {
             }
         };
         self.expect("}")?;
-        self.nesting -= 1;
         self.node(kind, off)
     }
 

@@ -20,7 +20,7 @@ use super::lexer::{Lexer, Tok};
 use super::CompileError;
 
 /// Maximum nesting of parenthesised / bracketed / unary constructs.
-pub(crate) const MAX_NESTING: usize = 64;
+pub(crate) const MAX_NESTING: usize = 32;
 /// Maximum height of an expression tree (bounds evaluation recursion).
 pub(crate) const MAX_DEPTH: usize = 128;
 

@@ -137,36 +137,37 @@ class Topology:
     admin_port: int = field(default_factory=free_port)
 
 
-def render_bootstrap(
+def render_listener(
     configuration: Mapping[str, Any] | str,
-    topo: Topology,
+    listener_port: int,
     *,
+    name: str = "main",
     module: Path | str | None = None,
     variables: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     host_env_keys: Sequence[str] | None = None,
     access_log_path: Path | str | None = None,
-    extra_clusters: Sequence[dict] = (),
     route_timeout: str = "30s",
     buffer_limit_bytes: int | None = None,
     extra_http_filters_before: Sequence[dict] = (),
-) -> str:
-    """The Envoy bootstrap (YAML text) for one filter configuration."""
+) -> dict:
+    """One listener: HCM -> [wasm filter] -> router -> cluster ``backend``, with the
+    ``x-lambda-<name>`` request headers taken from filter state, and an access log."""
     module = module or wasm_path()
     headers_to_add = [
         {
-            "header": {"key": f"x-lambda-{name.lower()}", "value": f"%FILTER_STATE(wasm.{name}:PLAIN)%"},
+            "header": {"key": f"x-lambda-{var.lower()}", "value": f"%FILTER_STATE(wasm.{var}:PLAIN)%"},
             "append_action": "OVERWRITE_IF_EXISTS_OR_ADD",
         }
-        for name in variables
+        for var in variables
     ]
     route: dict[str, Any] = {"match": {"prefix": "/"}, "route": {"cluster": "backend", "timeout": route_timeout}}
     if headers_to_add:
         route["request_headers_to_add"] = headers_to_add
     hcm: dict[str, Any] = {
         "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-        "stat_prefix": "ingress",
-        "route_config": {"name": "local", "virtual_hosts": [{"name": "all", "domains": ["*"], "routes": [route]}]},
+        "stat_prefix": name,
+        "route_config": {"name": name, "virtual_hosts": [{"name": "all", "domains": ["*"], "routes": [route]}]},
         "http_filters": [
             *extra_http_filters_before,
             wasm_filter(configuration, module, env=env, host_env_keys=host_env_keys),
@@ -185,23 +186,52 @@ def render_bootstrap(
             }
         ]
     listener: dict[str, Any] = {
-        "name": "main",
-        "address": _socket(HOST, topo.listener_port),
+        "name": name,
+        "address": _socket(HOST, listener_port),
         "filter_chains": [{"filters": [{"name": "envoy.filters.network.http_connection_manager", "typed_config": hcm}]}],
     }
     if buffer_limit_bytes is not None:
         listener["per_connection_buffer_limit_bytes"] = buffer_limit_bytes
+    return listener
+
+
+def _clusters(topo: "Topology", extra_clusters: Sequence[dict] = ()) -> list[dict]:
+    return [cluster("lambda", topo.lambda_port), cluster("sts", topo.sts_port), cluster("backend", topo.backend_port), *extra_clusters]
+
+
+def render_bootstrap(
+    configuration: Mapping[str, Any] | str,
+    topo: Topology,
+    *,
+    extra_clusters: Sequence[dict] = (),
+    **listener_kw: Any,
+) -> str:
+    """A static Envoy bootstrap (YAML text) for one filter configuration: one listener on
+    ``topo.listener_port``, clusters lambda/sts/backend, admin on ``topo.admin_port``.
+    ``listener_kw``: see ``render_listener``."""
     bootstrap = {
         "admin": {"address": _socket(HOST, topo.admin_port)},
         "static_resources": {
-            "listeners": [listener],
-            "clusters": [
-                cluster("lambda", topo.lambda_port),
-                cluster("sts", topo.sts_port),
-                cluster("backend", topo.backend_port),
-                *extra_clusters,
-            ],
+            "listeners": [render_listener(configuration, topo.listener_port, **listener_kw)],
+            "clusters": _clusters(topo, extra_clusters),
         },
+    }
+    return yaml.safe_dump(bootstrap, sort_keys=False, width=1000)
+
+
+def render_lds_bootstrap(topo: Topology, lds_path: Path, *, extra_clusters: Sequence[dict] = ()) -> str:
+    """A bootstrap with static clusters and listeners read from ``lds_path`` (LDS from a
+    file, watched by Envoy): listeners are added while Envoy runs."""
+    bootstrap = {
+        "node": {"id": "e2e", "cluster": "e2e"},
+        "admin": {"address": _socket(HOST, topo.admin_port)},
+        "dynamic_resources": {
+            "lds_config": {
+                "path_config_source": {"path": str(lds_path), "watched_directory": {"path": str(lds_path.parent)}},
+                "resource_api_version": "V3",
+            }
+        },
+        "static_resources": {"clusters": _clusters(topo, extra_clusters)},
     }
     return yaml.safe_dump(bootstrap, sort_keys=False, width=1000)
 
@@ -222,8 +252,17 @@ class EnvoyStartError(StopWaiting):
 class Envoy:
     """One Envoy process for one bootstrap."""
 
-    def __init__(self, bootstrap_yaml: str, topo: Topology, tag: str = "e2e", log_level: str = "debug", process_env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        bootstrap_yaml: str,
+        topo: Topology,
+        tag: str = "e2e",
+        log_level: str = "debug",
+        process_env: Mapping[str, str] | None = None,
+        wait_for_listener: bool = True,
+    ) -> None:
         self.topo = topo
+        self.wait_for_listener = wait_for_listener
         # Extra environment of the Envoy process (what `host_env_keys` can forward to the VM).
         self.process_env = dict(process_env or {})
         self.tag = tag
@@ -271,7 +310,7 @@ class Envoy:
             if self.proc is not None and self.proc.poll() is not None:
                 raise EnvoyStartError(f"envoy exited with {self.proc.returncode} during start-up", self.log_text())
             r = requests.get(f"{self.admin}/ready", timeout=1)
-            return r.status_code == 200 and r.text.strip() == "LIVE" and port_open(self.port)
+            return r.status_code == 200 and r.text.strip() == "LIVE" and (not self.wait_for_listener or port_open(self.port))
 
         try:
             wait_for(ready, timeout=timeout, interval=0.05, what=f"envoy {self.tag} ready")
@@ -304,7 +343,7 @@ class Envoy:
         self.stop()
 
     # -- talking to it ------------------------------------------------------------------
-    def request(self, method: str = "GET", path: str = "/", *, headers: Mapping[str, str] | None = None, body: bytes | str | None = None, timeout: float = 20.0) -> requests.Response:
+    def request(self, method: str = "GET", path: str = "/", *, headers: Mapping[str, str] | None = None, body: bytes | str | None = None, timeout: float = 10.0) -> requests.Response:
         return requests.request(method, self.url + path, headers=dict(headers or {}), data=body, timeout=timeout, allow_redirects=False)
 
     def get(self, path: str = "/", **kw: Any) -> requests.Response:
@@ -398,24 +437,171 @@ def start_expect_failure(bootstrap_yaml: str, topo: Topology, tag: str = "refuse
 
 
 # ----------------------------------------------------------------------------- pool
-class EnvoyPool:
-    """Reuse running Envoys across tests when the rendered configuration repeats.
+# Compiling the module is what makes an Envoy slow to start (V8 compiles ~2 MB of wasm in
+# 2-4 s on two cores). Envoy keeps one compiled "base" VM per distinct vm_config and shares
+# it between every plugin that uses the same vm_config, even across listeners added later.
+# So the pool runs few Envoys, each with static clusters and listeners from a watched LDS
+# file, and gives each distinct filter configuration its own listener (~60 ms to add).
+class SharedEnvoy(Envoy):
+    """An Envoy whose listeners are added at run time through a watched LDS file."""
 
-    Keyed by everything that shapes the bootstrap; holds at most ``max_running`` Envoys
-    (least recently used one stopped first) to bound memory on small machines."""
+    def __init__(self, topo: Topology, tag: str, process_env: Mapping[str, str] | None = None, extra_clusters: Sequence[dict] = ()) -> None:
+        lds_dir = log_dir() / f"lds-{tag}-{topo.admin_port}"
+        lds_dir.mkdir(parents=True, exist_ok=True)
+        self.lds_path = lds_dir / "listeners.yaml"
+        self._listeners: list[dict] = []
+        self._write_lds()
+        super().__init__(render_lds_bootstrap(topo, self.lds_path, extra_clusters=extra_clusters), topo, tag=tag, process_env=process_env, wait_for_listener=False)
+        self._checked_offset = 0
+
+    def _write_lds(self) -> None:
+        doc = {"resources": [{"@type": "type.googleapis.com/envoy.config.listener.v3.Listener", **l} for l in self._listeners]}
+        tmp = self.lds_path.with_suffix(".tmp")
+        tmp.write_text(yaml.safe_dump(doc, sort_keys=False, width=1000))
+        os.replace(tmp, self.lds_path)  # atomic: Envoy watches the directory for moves
+
+    def add_listener(self, listener: dict, timeout: float = 30.0) -> None:
+        before = self.stats("listener_manager.lds")
+        rejected = before.get("listener_manager.lds.update_rejected", 0)
+        port = listener["address"]["socket_address"]["port_value"]
+        self._listeners.append(listener)
+        self._write_lds()
+
+        def up() -> bool:
+            if not self.running():
+                raise EnvoyStartError(f"envoy {self.tag} died while adding listener {listener['name']}", self.log_text())
+            if self.stat("listener_manager.lds.update_rejected") > rejected:
+                raise EnvoyStartError(f"envoy {self.tag} rejected listener {listener['name']}", self.log_text())
+            return port_open(port)
+
+        try:
+            wait_for(up, timeout=timeout, interval=0.02, what=f"listener {listener['name']} on :{port}")
+        except (EnvoyStartError, TimeoutError):
+            self._listeners.remove(listener)
+            if self.running():
+                self._write_lds()
+                time.sleep(0.2)
+                self._checked_offset = self.log_size()  # the refusal is not VM trouble
+            raise
+
+    def vm_trouble(self) -> str | None:
+        """A line of the log written since the last call that says the VM broke."""
+        text = self.log_since(self._checked_offset)
+        self._checked_offset += len(text.encode(errors="replace"))
+        for line in text.splitlines():
+            low = line.lower()
+            if "panicked" in low or "wasm trap" in low or "[critical][wasm]" in low or ("function: proxy_on" in low and "failed" in low):
+                return line
+        return None
+
+
+class Listener:
+    """One filter configuration served by a (shared) Envoy: what tests talk to."""
+
+    def __init__(self, envoy: Envoy, port: int, name: str, access_log_path: Path) -> None:
+        self.envoy = envoy
+        self.port = port
+        self.name = name
+        self.url = f"http://{HOST}:{port}"
+        self.admin = envoy.admin
+        self.access_log_path = access_log_path
+
+    # HTTP
+    def request(self, method: str = "GET", path: str = "/", *, headers: Mapping[str, str] | None = None, body: bytes | str | None = None, timeout: float = 10.0) -> requests.Response:
+        return requests.request(method, self.url + path, headers=dict(headers or {}), data=body, timeout=timeout, allow_redirects=False)
+
+    def get(self, path: str = "/", **kw: Any) -> requests.Response:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str = "/", body: bytes | str | None = None, **kw: Any) -> requests.Response:
+        return self.request("POST", path, body=body, **kw)
+
+    # the Envoy around it (stats and the debug log are the whole Envoy's)
+    def running(self) -> bool:
+        return self.envoy.running()
+
+    def stats(self, contains: str | None = None) -> dict[str, int]:
+        return self.envoy.stats(contains)
+
+    def stat(self, name: str, default: int = 0) -> int:
+        return self.envoy.stat(name, default)
+
+    def wait_stat(self, name: str, at_least: int, timeout: float = 5.0) -> int:
+        return self.envoy.wait_stat(name, at_least, timeout)
+
+    def prometheus(self) -> str:
+        return self.envoy.prometheus()
+
+    def log_text(self) -> str:
+        return self.envoy.log_text()
+
+    def log_size(self) -> int:
+        return self.envoy.log_size()
+
+    def log_since(self, offset: int) -> str:
+        return self.envoy.log_since(offset)
+
+    # this listener's access log
+    def access_log_lines(self) -> list[str]:
+        return self.access_log_path.read_text().splitlines() if self.access_log_path.exists() else []
+
+    def wait_access_log(self, contains: str, timeout: float = 6.0) -> str:
+        def find() -> str | None:
+            return next((line for line in self.access_log_lines() if contains in line), None)
+
+        return wait_for(find, timeout=timeout, interval=0.1, what=f"access log line with {contains!r}")
+
+
+class EnvoyPool:
+    """Hands out a ``Listener`` per filter configuration, reusing running Envoys.
+
+    Envoys are grouped by what only a process or its clusters can vary (where the lambda
+    and sts clusters point, the process environment, extra clusters); each distinct
+    configuration (plugin JSON, VM environment, variables, listener options) gets one
+    listener, created once and reused by later tests. ``fresh=True`` gives a dedicated
+    Envoy (clean stats and caches, e.g. to count STS calls), stopped when the test ends.
+    At most ``max_running`` shared Envoys run (least recently used stopped first).
+    """
 
     def __init__(self, upstream_ports: Mapping[str, int], module: Path | str | None = None, max_running: int = 3) -> None:
         self.upstream_ports = dict(upstream_ports)  # names: moto, double, backend, closed...
         self.module = module or wasm_path()
         self.max_running = max_running
-        self._running: OrderedDict[str, Envoy] = OrderedDict()
+        self._envoys: OrderedDict[str, SharedEnvoy] = OrderedDict()
+        self._listeners: dict[str, Listener] = {}
         self._fresh: list[Envoy] = []
+        self._n = 0
 
     def _target(self, target: str | int) -> int:
         return target if isinstance(target, int) else self.upstream_ports[target]
 
     def topology(self, lambda_to: str | int, sts_to: str | int = "moto") -> Topology:
         return Topology(lambda_port=self._target(lambda_to), sts_port=self._target(sts_to), backend_port=self.upstream_ports["backend"])
+
+    def _envoy_for(self, group: str, lambda_to: str | int, sts_to: str | int, process_env: Mapping[str, str] | None, extra_clusters: Sequence[dict], tag: str, fresh: bool) -> SharedEnvoy:
+        if not fresh:
+            envoy = self._envoys.get(group)
+            if envoy is not None:
+                trouble = envoy.vm_trouble() if envoy.running() else "envoy exited"
+                if trouble is None:
+                    self._envoys.move_to_end(group)
+                    return envoy
+                # A broken VM would fail every later test on this Envoy: start over.
+                envoy.stop()
+                del self._envoys[group]
+                for k in [k for k, l in self._listeners.items() if l.envoy is envoy]:
+                    del self._listeners[k]
+            while len(self._envoys) >= self.max_running:
+                _, old = self._envoys.popitem(last=False)
+                old.stop()
+                for k in [k for k, l in self._listeners.items() if l.envoy is old]:
+                    del self._listeners[k]
+        envoy = SharedEnvoy(self.topology(lambda_to, sts_to), tag=tag, process_env=process_env, extra_clusters=extra_clusters).start()
+        if fresh:
+            self._fresh.append(envoy)
+        else:
+            self._envoys[group] = envoy
+        return envoy
 
     def get(
         self,
@@ -427,36 +613,44 @@ class EnvoyPool:
         env: Mapping[str, str] | None = None,
         host_env_keys: Sequence[str] | None = None,
         process_env: Mapping[str, str] | None = None,
+        extra_clusters: Sequence[dict] = (),
         fresh: bool = False,
         tag: str = "e2e",
-        **render_kw: Any,
-    ) -> Envoy:
+        **listener_kw: Any,
+    ) -> Listener:
+        group = json.dumps([self._target(lambda_to), self._target(sts_to), dict(process_env or {}), list(extra_clusters)], sort_keys=True, default=str)
         key = json.dumps(
-            [configuration, self._target(lambda_to), self._target(sts_to), list(variables), dict(env or {}), list(host_env_keys or []), dict(process_env or {}), sorted(render_kw.items(), key=str)],
+            [group, configuration, list(variables), dict(env or {}), list(host_env_keys or []), sorted(listener_kw.items(), key=str)],
             sort_keys=True,
             default=str,
         )
-        if not fresh and key in self._running:
-            envoy = self._running[key]
-            if envoy.running():
-                self._running.move_to_end(key)
-                return envoy
-            del self._running[key]
-        topo = self.topology(lambda_to, sts_to)
-        access_log = log_dir() / f"envoy-{tag}-{topo.admin_port}.access.log"
-        text = render_bootstrap(
-            configuration, topo, module=self.module, variables=variables, env=env, host_env_keys=host_env_keys, access_log_path=access_log, **render_kw
-        )
         if not fresh:
-            while len(self._running) >= self.max_running:
-                _, old = self._running.popitem(last=False)
-                old.stop()
-        envoy = Envoy(text, topo, tag=tag, process_env=process_env).start()
-        if fresh:
-            self._fresh.append(envoy)
-        else:
-            self._running[key] = envoy
-        return envoy
+            existing = self._listeners.get(key)
+            if existing is not None and existing.running() and existing.envoy in self._envoys.values():
+                if isinstance(existing.envoy, SharedEnvoy) and existing.envoy.vm_trouble() is None:
+                    self._envoys.move_to_end(group)
+                    return existing
+        envoy = self._envoy_for(group, lambda_to, sts_to, process_env, extra_clusters, "fresh-" + tag if fresh else "shared", fresh)
+        self._n += 1
+        name = f"{tag}-{self._n}"
+        port = free_port()
+        access_log = log_dir() / f"access-{name}.log"
+        listener = render_listener(
+            configuration,
+            port,
+            name=name,
+            module=self.module,
+            variables=variables,
+            env=env,
+            host_env_keys=host_env_keys,
+            access_log_path=access_log,
+            **listener_kw,
+        )
+        envoy.add_listener(listener)
+        handle = Listener(envoy, port, name, access_log)
+        if not fresh:
+            self._listeners[key] = handle
+        return handle
 
     def release_fresh(self) -> None:
         for e in self._fresh:
@@ -465,9 +659,10 @@ class EnvoyPool:
 
     def stop_all(self) -> None:
         self.release_fresh()
-        for e in self._running.values():
+        for e in self._envoys.values():
             e.stop()
-        self._running.clear()
+        self._envoys.clear()
+        self._listeners.clear()
 
 
 def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - debugging aid

@@ -55,23 +55,29 @@ def backend_echo(resp: requests.Response) -> dict[str, Any]:
     return resp.json()
 
 
-# Envoy itself prints, at debug level, (1) each filter's configuration when it loads it
-# ("[debug][config] ... config: {...}", which holds the plugin configuration, so a key put
-# in the configuration shows up there) and (2) every request's headers, one per line as
-# "'name', 'value'" (so the X-Amz-Security-Token of a callout shows up there). Neither is
-# the filter's doing; ``secret_lines`` ignores exactly those lines and nothing else.
-_ENVOY_CONFIG_DUMP = re.compile(r"\]\[debug\]\[config\].*\bconfig: \{")
+# Envoy itself prints, at debug level, (1) the configuration it loads, under its `config`
+# component ("[debug][config] ... config: {...}" for each filter, and "Filesystem config
+# update accepted for ...:" followed by the whole LDS resource as proto text, which holds
+# the plugin configuration, so a key put in the configuration shows up there) and (2) every
+# request's headers, one per line as "'name', 'value'" (so the X-Amz-Security-Token of a
+# callout shows up there). Neither is the filter's doing (the filter logs under [wasm]);
+# ``secret_lines`` ignores exactly those records and nothing else.
+_RECORD_START = re.compile(r"^\[\d{4}-\d\d-\d\d ")
+_ENVOY_CONFIG_RECORD = re.compile(r"\]\[debug\]\[config\]")
 _HEADER_DUMP = re.compile(r"^'([^']+)', '")
 
 
 def secret_lines(log: str, secret: str, allow_header_dump: tuple[str, ...] = ()) -> list[str]:
-    """Log lines that contain ``secret``, except Envoy's own config dumps and its header
-    dumps of the headers named in ``allow_header_dump``."""
+    """Log lines that contain ``secret``, except inside Envoy's own `[debug][config]`
+    records and its header dumps of the headers named in ``allow_header_dump``."""
     assert secret, "empty secret"
     allowed = {h.lower() for h in allow_header_dump}
     out = []
+    in_config_record = False
     for line in log.splitlines():
-        if secret not in line or _ENVOY_CONFIG_DUMP.search(line):
+        if _RECORD_START.match(line):
+            in_config_record = bool(_ENVOY_CONFIG_RECORD.search(line))
+        if secret not in line or in_config_record:
             continue
         m = _HEADER_DUMP.match(line)
         if m and m.group(1).lower() in allowed:

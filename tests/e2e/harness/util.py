@@ -20,7 +20,10 @@ T = TypeVar("T")
 
 E2E_DIR = Path(__file__).resolve().parent.parent
 REPO_ROOT = E2E_DIR.parent.parent
-LOG_DIR = Path(os.environ.get("E2E_LOG_DIR", E2E_DIR / ".logs"))
+LOGS_ROOT = E2E_DIR / ".logs"
+# One directory per process (runs may overlap: a developer and CI, two sessions...);
+# `.logs/latest` points at the newest. E2E_LOG_DIR overrides.
+LOG_DIR = Path(os.environ.get("E2E_LOG_DIR", LOGS_ROOT / f"run-{os.getpid()}"))
 
 # Loopback only: nothing in this suite ever talks to anything but 127.0.0.1.
 HOST = "127.0.0.1"
@@ -29,6 +32,41 @@ HOST = "127.0.0.1"
 def log_dir() -> Path:
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     return LOG_DIR
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def prune_old_logs() -> None:
+    """Delete the log directories of runs whose process is gone; point `latest` here."""
+    import shutil
+
+    LOGS_ROOT.mkdir(parents=True, exist_ok=True)
+    for d in LOGS_ROOT.glob("run-*"):
+        try:
+            pid = int(d.name.removeprefix("run-"))
+        except ValueError:
+            continue
+        if d.is_dir() and pid != os.getpid() and not _pid_alive(pid):
+            shutil.rmtree(d, ignore_errors=True)
+    for f in LOGS_ROOT.iterdir():  # loose files of an older layout, once they are stale
+        if f.is_file() and not f.is_symlink() and time.time() - f.stat().st_mtime > 600:
+            f.unlink(missing_ok=True)
+    here = log_dir()
+    latest = LOGS_ROOT / "latest"
+    try:
+        if latest.is_symlink() or latest.exists():
+            latest.unlink()
+        latest.symlink_to(here.name if here.parent == LOGS_ROOT else here)
+    except OSError:
+        pass
 
 
 def free_port() -> int:
