@@ -12,6 +12,54 @@ pub enum LogLevel {
     Error,
 }
 
+/// The filter's counters, exposed by Envoy as `wasmcustom.aws_lambda.<name>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    Success,
+    FunctionError,
+    ApiError,
+    Timeout,
+    TransportError,
+    TemplateError,
+    CredentialsError,
+    PayloadTooLarge,
+    CredentialsFetched,
+    CredentialsFetchFailed,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 10] = [
+        Metric::Success,
+        Metric::FunctionError,
+        Metric::ApiError,
+        Metric::Timeout,
+        Metric::TransportError,
+        Metric::TemplateError,
+        Metric::CredentialsError,
+        Metric::PayloadTooLarge,
+        Metric::CredentialsFetched,
+        Metric::CredentialsFetchFailed,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Success => "aws_lambda.invocations.success",
+            Metric::FunctionError => "aws_lambda.invocations.function_error",
+            Metric::ApiError => "aws_lambda.invocations.api_error",
+            Metric::Timeout => "aws_lambda.invocations.timeout",
+            Metric::TransportError => "aws_lambda.invocations.transport_error",
+            Metric::TemplateError => "aws_lambda.template_error",
+            Metric::CredentialsError => "aws_lambda.credentials_error",
+            Metric::PayloadTooLarge => "aws_lambda.payload_too_large",
+            Metric::CredentialsFetched => "aws_lambda.credentials.fetched",
+            Metric::CredentialsFetchFailed => "aws_lambda.credentials.fetch_failed",
+        }
+    }
+}
+
+/// The latency histogram, in milliseconds.
+pub const DURATION_HISTOGRAM: &str = "aws_lambda.duration_ms";
+
 /// Header list as the proxy gives it: lowercase names, pseudo-headers included.
 pub type Headers = Vec<(String, String)>;
 
@@ -42,4 +90,7 @@ pub trait Host {
     fn resume_request(&self);
     fn resume_response(&self);
     fn log(&self, level: LogLevel, message: &str);
+    fn count(&self, metric: Metric);
+    /// Records the duration of one Lambda call in the latency histogram.
+    fn record_duration_ms(&self, ms: u64);
 }

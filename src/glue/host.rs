@@ -1,13 +1,30 @@
 //! [`Host`] over `proxy_wasm::hostcalls`, for the context that is current.
 
-use crate::core::host::{Headers, Host, LogLevel};
+use crate::core::host::{Headers, Host, LogLevel, Metric, DURATION_HISTOGRAM};
 use proxy_wasm::hostcalls;
-use proxy_wasm::types::{BufferType, LogLevel as ProxyLevel, MapType};
+use proxy_wasm::types::{BufferType, LogLevel as ProxyLevel, MapType, MetricType};
 use std::time::{Duration, SystemTime};
 
-/// Stateless: every call acts on the context the proxy is currently running.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ProxyHost;
+/// Every call acts on the context the proxy is currently running; the only
+/// state is the ids of the metrics this VM defined.
+#[derive(Debug, Clone, Default)]
+pub struct ProxyHost {
+    counters: Vec<Option<u32>>,
+    histogram: Option<u32>,
+}
+
+impl ProxyHost {
+    /// Defines the filter's metrics in this VM (Envoy shows them as `wasmcustom.*`).
+    pub fn with_metrics() -> Self {
+        ProxyHost {
+            counters: Metric::ALL
+                .iter()
+                .map(|m| hostcalls::define_metric(MetricType::Counter, m.name()).ok())
+                .collect(),
+            histogram: hostcalls::define_metric(MetricType::Histogram, DURATION_HISTOGRAM).ok(),
+        }
+    }
+}
 
 fn level(l: LogLevel) -> ProxyLevel {
     match l {
@@ -127,5 +144,18 @@ impl Host for ProxyHost {
 
     fn log(&self, l: LogLevel, message: &str) {
         let _ = hostcalls::log(level(l), message);
+    }
+
+    fn count(&self, metric: Metric) {
+        let index = Metric::ALL.iter().position(|m| *m == metric);
+        if let Some(id) = index.and_then(|i| self.counters.get(i).copied().flatten()) {
+            let _ = hostcalls::increment_metric(id, 1);
+        }
+    }
+
+    fn record_duration_ms(&self, ms: u64) {
+        if let Some(id) = self.histogram {
+            let _ = hostcalls::record_metric(id, ms);
+        }
     }
 }

@@ -8,7 +8,7 @@ use super::registry::Registry;
 use crate::core::config::{self, Config};
 use crate::core::credentials::cache::CredentialCache;
 use crate::core::credentials::fetch::{fetcher_for, CalloutRequest};
-use crate::core::host::{Host, LogLevel};
+use crate::core::host::{Host, LogLevel, Metric};
 use crate::core::stream::Stream;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::ContextType;
@@ -66,7 +66,20 @@ impl Context for PolicyRoot {
                 .iter()
                 .find(|(n, _)| n == ":status")
                 .and_then(|(_, v)| v.parse().ok());
-            match cache.on_answer(status, &headers, &body, self.host.now()) {
+            let (_, ok_before, failed_before) = cache.counters();
+            let next = cache.on_answer(status, &headers, &body, self.host.now());
+            let (_, ok_after, failed_after) = cache.counters();
+            if ok_after > ok_before {
+                self.host.count(Metric::CredentialsFetched);
+            }
+            if failed_after > failed_before {
+                self.host.count(Metric::CredentialsFetchFailed);
+                self.host.log(
+                    LogLevel::Warn,
+                    "aws-lambda: credentials fetch failed; waiting streams answer 500",
+                );
+            }
+            match next {
                 Some(next) => self.send_fetch(&cache, next),
                 None => self.registry.wake(cache.take_woken()),
             }
@@ -96,6 +109,7 @@ impl RootContext for PolicyRoot {
             self.host.log(LogLevel::Warn, &format!("aws-lambda: {w}"));
         }
         let cfg = parsed.config;
+        self.host = Rc::new(ProxyHost::with_metrics());
         let fetcher = fetcher_for(&cfg.credentials, &cfg.target.region);
         self.fetching = fetcher.is_some();
         self.host.log(

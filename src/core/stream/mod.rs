@@ -6,11 +6,11 @@ mod roots;
 #[cfg(test)]
 mod tests;
 
-use crate::core::aws::answer::LambdaAnswer;
+use crate::core::aws::answer::{LambdaAnswer, Outcome};
 use crate::core::config::{Config, Scope};
 use crate::core::credentials::{Credentials, Lookup, Provider};
 use crate::core::errors::{ErrorKey, PolicyError};
-use crate::core::host::{Host, LogLevel};
+use crate::core::host::{Host, LogLevel, Metric};
 use crate::core::views::{RequestView, ResponseView};
 use roots::StreamRoot;
 use std::cell::RefCell;
@@ -216,12 +216,14 @@ impl Stream {
                 Ok(p) => p.into_bytes(),
                 Err(e) => {
                     self.log(LogLevel::Debug, &format!("payload template failed: {e}"));
+                    self.host.count(Metric::TemplateError);
                     return self.fail(PolicyError::new(ErrorKey::TemplatePayload, e.message));
                 }
             },
         };
         let limit = self.cfg.invocation_type.max_payload_bytes();
         if payload.len() > limit {
+            self.host.count(Metric::PayloadTooLarge);
             return self.fail(PolicyError::new(
                 ErrorKey::PayloadTooLarge,
                 format!(
@@ -242,7 +244,10 @@ impl Stream {
                 self.state = State::WaitingCredentials { payload };
                 Action::Pause
             }
-            Lookup::Failed(why) => self.fail(PolicyError::new(ErrorKey::InvalidResponse, why)),
+            Lookup::Failed(why) => {
+                self.host.count(Metric::CredentialsError);
+                self.fail(PolicyError::new(ErrorKey::InvalidResponse, why))
+            }
         }
     }
 
@@ -311,6 +316,14 @@ impl Stream {
             ),
         );
         self.publish_call(&answer, elapsed);
+        self.host.count(match outcome {
+            Outcome::Success => Metric::Success,
+            Outcome::FunctionError => Metric::FunctionError,
+            Outcome::ApiError => Metric::ApiError,
+            Outcome::Timeout => Metric::Timeout,
+            Outcome::TransportError => Metric::TransportError,
+        });
+        self.host.record_duration_ms(elapsed.as_millis() as u64);
         if let Err(e) = answer.verdict(outcome, self.cfg.timeout.as_millis() as u64) {
             return self.finish_err(e);
         }
@@ -327,6 +340,7 @@ impl Stream {
                         LogLevel::Debug,
                         &format!("variable {} failed: {e}", var.name),
                     );
+                    self.host.count(Metric::TemplateError);
                     return self.finish_err(PolicyError::new(
                         ErrorKey::TemplateVariable,
                         format!("variable {:?}: {}", var.name, e.message),

@@ -4,7 +4,7 @@
 use super::*;
 use crate::core::config::from_json;
 use crate::core::credentials::Fixed;
-use crate::core::host::Headers;
+use crate::core::host::{Headers, Metric};
 use std::cell::RefCell;
 
 type Dispatched = (String, Headers, Vec<u8>, Duration);
@@ -23,6 +23,7 @@ struct Fake {
     resumed_request: RefCell<u32>,
     resumed_response: RefCell<u32>,
     logs: RefCell<Vec<String>>,
+    metrics: RefCell<Vec<Metric>>,
     refuse_dispatch: bool,
 }
 
@@ -92,6 +93,10 @@ impl Host for Fake {
     fn log(&self, _level: LogLevel, message: &str) {
         self.logs.borrow_mut().push(message.to_string());
     }
+    fn count(&self, metric: Metric) {
+        self.metrics.borrow_mut().push(metric);
+    }
+    fn record_duration_ms(&self, _ms: u64) {}
 }
 
 fn state(f: &Fake, name: &str) -> Option<String> {
@@ -473,4 +478,22 @@ fn error_key_is_published() {
         "lambda_error_key".to_string(),
         "AWS_LAMBDA_INVALID_RESPONSE".to_string()
     )));
+}
+
+#[test]
+fn outcomes_are_counted() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo"}"#,
+        Fake {
+            request_headers: request(),
+            ..Default::default()
+        },
+    );
+    s.on_request_headers(true);
+    s.on_lambda_answer(
+        7,
+        h(&[(":status", "200"), ("x-amz-function-error", "Handled")]),
+        Vec::new(),
+    );
+    assert_eq!(*f.metrics.borrow(), vec![Metric::FunctionError]);
 }
