@@ -174,12 +174,11 @@ impl Stream {
         self.start()
     }
 
-    /// Events after the stream ended (a local reply was sent) must not reach the proxy.
+    /// An event this filter has no business with: let it through. This includes
+    /// Envoy's own local replies (a 413 for a body over the buffer limit) that
+    /// pass the encoder filters while this stream still buffers its body.
     fn pass(&self) -> Action {
-        match self.state {
-            State::Done | State::Idle => Action::Continue,
-            _ => Action::Pause,
-        }
+        Action::Continue
     }
 
     fn capture_request(&mut self) {

@@ -497,3 +497,20 @@ fn outcomes_are_counted() {
     );
     assert_eq!(*f.metrics.borrow(), vec![Metric::FunctionError]);
 }
+
+#[test]
+fn envoy_local_reply_passes_while_the_request_body_is_buffered() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","scope":"REQUEST_CONTENT","payload":"{#request.content}"}"#,
+        Fake {
+            request_headers: request(),
+            ..Default::default()
+        },
+    );
+    assert_eq!(s.on_request_headers(false), Action::Continue);
+    assert_eq!(s.on_request_body(65536, false), Action::Pause);
+    // Envoy answers 413 itself: its reply must not be held by this filter.
+    assert_eq!(s.on_response_headers(false), Action::Continue);
+    assert_eq!(s.on_response_body(10, true), Action::Continue);
+    assert!(f.dispatched.borrow().is_empty());
+}

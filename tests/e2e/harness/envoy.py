@@ -423,7 +423,7 @@ def validate_file(path: Path | str, timeout: float = 60.0, cwd: Path | str = REP
     return proc.returncode == 0, output
 
 
-def start_expect_failure(bootstrap_yaml: str, topo: Topology, tag: str = "refused", timeout: float = 30.0) -> str:
+def start_bootstrap_expect_failure(bootstrap_yaml: str, topo: Topology, tag: str = "refused", timeout: float = 30.0) -> str:
     """Start Envoy with a bootstrap that must be refused; return the log saying why.
 
     Fails (AssertionError) if Envoy comes up and serves."""
@@ -434,6 +434,23 @@ def start_expect_failure(bootstrap_yaml: str, topo: Topology, tag: str = "refuse
         return exc.log
     env.stop()
     raise AssertionError(f"envoy started and served with a configuration it should refuse: {env.config_path}")
+
+
+def _throwaway_topology() -> Topology:
+    p = free_port()  # nothing is contacted: validation and refused start-ups never connect
+    return Topology(lambda_port=p, sts_port=p, backend_port=p)
+
+
+def validate(configuration: Mapping[str, Any] | str, *, module: Path | str | None = None, **render_kw: Any) -> tuple[bool, str]:
+    """``envoy --mode validate`` on a bootstrap around this plugin configuration."""
+    return validate_yaml(render_bootstrap(configuration, _throwaway_topology(), module=module, **render_kw))
+
+
+def start_expect_failure(configuration: Mapping[str, Any] | str, *, module: Path | str | None = None, **render_kw: Any) -> str:
+    """Start a real Envoy with this plugin configuration; it must refuse to start. Returns
+    the log that says why."""
+    topo = _throwaway_topology()
+    return start_bootstrap_expect_failure(render_bootstrap(configuration, topo, module=module, **render_kw), topo)
 
 
 # ----------------------------------------------------------------------------- pool
