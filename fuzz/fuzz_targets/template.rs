@@ -19,8 +19,14 @@ impl Object for Request {
             "content" => Some(Value::str(r#"{"order":{"id":42,"items":[1,2,3]}}"#)),
             "headers" => {
                 let mut h = Map::new_case_insensitive();
-                h.insert("x-header", Value::list(vec![Value::str("h1"), Value::str("h2")]));
-                h.insert("content-type", Value::list(vec![Value::str("application/json")]));
+                h.insert(
+                    "x-header",
+                    Value::list(vec![Value::str("h1"), Value::str("h2")]),
+                );
+                h.insert(
+                    "content-type",
+                    Value::list(vec![Value::str("application/json")]),
+                );
                 Some(Value::map(h))
             }
             "params" => {
@@ -48,7 +54,9 @@ impl Root for FixedRoot {
                 m.insert("status", Value::Int(200));
                 m.insert(
                     "content",
-                    Value::str(r#"{"field":"value","n":42,"arr":[1,2.5,"x",null],"o":{"a":{"b":true}}}"#),
+                    Value::str(
+                        r#"{"field":"value","n":42,"arr":[1,2.5,"x",null],"o":{"a":{"b":true}}}"#,
+                    ),
                 );
                 Some(Value::map(m))
             }

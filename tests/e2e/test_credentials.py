@@ -67,7 +67,7 @@ def test_wrong_secret_in_host_environment_is_refused_and_appears_nowhere(envoys,
     expect.invoke_error(resp)
     assert "Status Code: 403" in resp.text
     assert secret not in resp.text
-    assert backend.requests == []
+    expect.backend_not_called(backend)
     time.sleep(0.5)  # log flush
     log = envoy.log_text()
     assert "/env-wrong" in log, "the debug log covers this request"
@@ -123,7 +123,7 @@ def test_wrong_session_token_is_refused(envoys, moto, backend, moto_config):
 
     expect.invoke_error(resp)
     assert "Status Code: 403" in resp.text
-    assert backend.requests == []
+    expect.backend_not_called(backend)
 
 
 # ----------------------------------------------------------------------------- assumed role
@@ -202,7 +202,7 @@ def test_wrong_base_secret_fails_at_sts_without_leaking(envoys, moto, backend, w
     assert secret not in resp.text
     time.sleep(0.5)  # log flush
     assert expect.secret_lines(envoy.log_text(), secret) == []
-    assert backend.requests == []
+    expect.backend_not_called(backend)
     assert moto.invoke_calls()[inv_before:] == [], "no Lambda call without credentials"
 
 
@@ -218,7 +218,7 @@ def test_sts_down_then_back(envoys, moto, world, sts_double, backend, moto_confi
 
     expect.invoke_error(down)
     assert "ServiceUnavailable" in down.text or "503" in down.text, down.text
-    assert backend.requests == []
+    expect.backend_not_called(backend)
     failed_calls = len(sts_double.requests)
     assert failed_calls >= 1
 

@@ -44,7 +44,7 @@ def test_function_forms_are_signed_correctly_for_moto(envoys, moto, backend, mot
     assert len(calls) == 1
     assert calls[0]["path"] == f"/2015-03-31/functions/{wire_name}/invocations"
     assert calls[0]["query"] == query
-    assert backend.requests == []
+    expect.backend_not_called(backend)
 
 
 @pytest.mark.parametrize("function, qualifier, wire_name, query", FUNCTION_FORMS)
@@ -76,7 +76,7 @@ def test_event_invocation_is_accepted_with_202(envoys, moto, backend, moto_confi
     calls = moto.invoke_calls()[before:]
     assert len(calls) == 1
     assert calls[0]["headers"].get("x-amz-invocation-type") == "Event"
-    assert backend.requests == []
+    expect.backend_not_called(backend)
 
 
 def test_event_invocation_without_send_to_consumer_reaches_backend(envoys, moto, backend, moto_config):
@@ -103,7 +103,7 @@ def test_dry_run_invocation_answers_204_without_body(envoys, moto, backend, moto
     calls = moto.invoke_calls()[before:]
     assert len(calls) == 1
     assert calls[0]["headers"].get("x-amz-invocation-type") == "DryRun"
-    assert backend.requests == []
+    expect.backend_not_called(backend)
 
 
 def test_event_on_the_wire_gives_empty_202(envoys, double, double_config, backend):

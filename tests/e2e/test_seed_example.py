@@ -73,7 +73,7 @@ def test_seed_example_answers_the_consumer_with_the_lambda_result(envoys, moto, 
     assert resp.status_code == 200, resp.text
     assert resp.content == b'{ "key": "value" }', "moto echoes the payload; sendToConsumer returns it as is"
     expect.content_length_ok(resp)
-    assert backend.requests == [], "sendToConsumer: the backend is not called"
+    expect.backend_not_called(backend)
     calls = moto.invoke_calls()[before:]
     assert len(calls) == 1
     assert calls[0]["path"] == "/2015-03-31/functions/lambda-example/invocations"

@@ -59,9 +59,13 @@
 //! (floats keep a ".0"), maps/lists/objects as compact JSON, null as "".
 //!
 //! # Limits
-//! 32 levels of nesting and trees of height 128 at most ([`CompileError`]
-//! beyond), JSONPath nesting bounded; evaluation has no loops, so rendering
-//! always terminates without unbounded recursion.
+//! * 32 levels of nesting and trees of height 128 at most ([`CompileError`]
+//!   beyond): the worst case needs well under 64 KiB of the wasm VM's 1 MiB stack.
+//! * JSONPath nesting is bounded (`(`/`[` 32 deep, `[` 5 deep: the JSONPath
+//!   parser recurses and is exponential in nested filters).
+//! * `replace` results and the rendered output are capped at 32 MiB.
+//! * Evaluation has no loops, so rendering always terminates.
+//! * Within one render, `#jsonPath` parses a given content string once.
 
 mod ast;
 mod eval;

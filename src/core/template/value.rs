@@ -27,8 +27,9 @@ pub trait Object {
     /// The JSON form used when the object is stringified or handed to `#jsonPath`.
     fn to_json(&self) -> serde_json::Value;
     /// Any other method call, e.g. `#secrets.get('/vault/path', 'key')`.
-    /// `None` means "no such method"; the evaluator then reports an error.
-    /// The default implementation knows no methods.
+    /// `None` means "no such method" (the built-in `get`/`containsKey` are then
+    /// tried); an `Err` message becomes the [`super::EvalError`], so it must not
+    /// contain data (secret values, bodies). The default knows no methods.
     fn call_method(&self, _name: &str, _args: &[Value]) -> Option<Result<Value, String>> {
         None
     }

