@@ -42,6 +42,8 @@ run: build venv
 	$(PY) tools/demo.py
 
 bench: build venv
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	cargo bench --bench hot_path -- --warm-up-time 1 --measurement-time 3
 	$(PY) tools/bench.py
 
 fuzz:

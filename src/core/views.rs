@@ -144,16 +144,31 @@ impl Object for ResponseView {
 
 /// `#lambdaResponse`: status and content as in Gravitee, plus headers,
 /// functionError, logResult and executedVersion.
-pub struct LambdaView(pub Rc<LambdaAnswer>, pub Vec<(String, String)>);
+pub struct LambdaView {
+    answer: Rc<LambdaAnswer>,
+    headers: Vec<(String, String)>,
+    /// One string for every variable, so `#jsonPath` parses the answer once.
+    content: OnceCell<Value>,
+}
+
+impl LambdaView {
+    pub fn new(answer: Rc<LambdaAnswer>, headers: Vec<(String, String)>) -> Self {
+        LambdaView {
+            answer,
+            headers,
+            content: OnceCell::new(),
+        }
+    }
+}
 
 impl Object for LambdaView {
     fn get(&self, key: &str) -> Option<Value> {
-        let a = &self.0;
+        let a = &self.answer;
         let opt = |v: &Option<String>| v.as_deref().map(Value::from);
         match key {
             "status" => a.status.map(|s| Value::Int(i64::from(s))),
-            "content" => Some(text(&a.body)),
-            "headers" => Some(header_map(self.1.iter())),
+            "content" => Some(self.content.get_or_init(|| text(&a.body)).clone()),
+            "headers" => Some(header_map(self.headers.iter())),
             "functionError" => opt(&a.function_error),
             "logResult" => opt(&a.log_result),
             "executedVersion" => opt(&a.executed_version),
@@ -163,7 +178,7 @@ impl Object for LambdaView {
     }
 
     fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({ "status": self.0.status, "content": String::from_utf8_lossy(&self.0.body) })
+        serde_json::json!({ "status": self.answer.status, "content": String::from_utf8_lossy(&self.answer.body) })
     }
 }
 

@@ -44,5 +44,5 @@ impl Root for StreamRoot {
 }
 
 pub fn lambda_value(answer: Rc<LambdaAnswer>, headers: Vec<(String, String)>) -> Value {
-    Value::Object(Rc::new(LambdaView(answer, headers)))
+    Value::Object(Rc::new(LambdaView::new(answer, headers)))
 }

@@ -12,20 +12,23 @@ use super::ops::binary;
 use super::value::{Map, Value};
 use super::{EvalError, Root};
 
-/// Per-render state: the root and the last JSON document parsed by `#jsonPath`
-/// (payloads often extract several fields from the same content).
+/// Per-render state: the root.
 pub(crate) struct Ctx<'r> {
     root: &'r dyn Root,
-    json_cache: Option<(Rc<str>, Rc<serde_json::Value>)>,
 }
 
 impl<'r> Ctx<'r> {
     pub(crate) fn new(root: &'r dyn Root) -> Ctx<'r> {
-        Ctx {
-            root,
-            json_cache: None,
-        }
+        Ctx { root }
     }
+}
+
+thread_local! {
+    /// The last JSON document parsed by `#jsonPath`, kept across renders: the
+    /// variables of one invocation usually all query the same Lambda answer,
+    /// which is then parsed once. One entry per VM (a VM is one thread).
+    static LAST_DOCUMENT: std::cell::RefCell<Option<(Rc<str>, Rc<serde_json::Value>)>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 pub(super) fn err<T>(offset: usize, message: impl std::fmt::Display) -> Result<T, EvalError> {
@@ -221,21 +224,25 @@ fn index(t: &Value, i: &Value, off: usize) -> Result<Value, EvalError> {
 /// The JSON document `#jsonPath` queries.
 fn document(
     content: Value,
-    cx: &mut Ctx<'_>,
+    _cx: &mut Ctx<'_>,
     off: usize,
 ) -> Result<Rc<serde_json::Value>, EvalError> {
     match content {
         Value::Str(s) => {
-            if let Some((cached, doc)) = &cx.json_cache {
-                if Rc::ptr_eq(cached, &s) || **cached == *s {
-                    return Ok(doc.clone());
-                }
+            let hit = LAST_DOCUMENT.with(|c| {
+                c.borrow()
+                    .as_ref()
+                    .filter(|(cached, _)| Rc::ptr_eq(cached, &s) || **cached == *s)
+                    .map(|(_, doc)| doc.clone())
+            });
+            if let Some(doc) = hit {
+                return Ok(doc);
             }
             let Ok(doc) = serde_json::from_str::<serde_json::Value>(&s) else {
                 return err(off, "jsonPath: content is not JSON");
             };
             let doc = Rc::new(doc);
-            cx.json_cache = Some((s, doc.clone()));
+            LAST_DOCUMENT.with(|c| *c.borrow_mut() = Some((s, doc.clone())));
             Ok(doc)
         }
         Value::Null => err(off, "jsonPath: content is null"),
