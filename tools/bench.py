@@ -10,6 +10,8 @@ One run on this machine:
       direct         a plain route to the double (the ceiling)
       wasm_request   this filter, REQUEST scope, static payload
       wasm_vars8     this filter, REQUEST_CONTENT, 8 variables by #jsonPath from a 2 KB answer
+      wasm_content_h2  as wasm_content, with an HTTP/2 upstream on the (unused) route: Envoy's reset of
+                     the upstream request opened before the body was held costs a stream, not a connection
   * wrk (Debian package) POSTs a small JSON body with fixed connections and duration; the cases are
     interleaved and repeated; the medians of requests/s, p50 and p99 are printed with the ratios.
 
@@ -38,7 +40,7 @@ HOST = "127.0.0.1"
 BODY = json.dumps({"order": 1234, "items": ["a", "b", "c"], "customer": {"id": "c-42", "tier": "gold"}})
 SMALL_ANSWER = json.dumps({"statusCode": 200, "body": "ok", "echo": "static"})
 BIG_ANSWER = json.dumps({f"field{i}": {"id": i, "name": f"name-{i}", "tags": ["x" * 20, "y" * 20]} for i in range(24)})
-CASES = ["wasm_content", "native", "direct", "wasm_request", "wasm_vars8"]
+CASES = ["wasm_content", "native", "direct", "wasm_request", "wasm_vars8", "wasm_content_h2"]
 
 
 def envoy_bin() -> str:
@@ -138,8 +140,11 @@ def gateway_config(ports: dict, double_port: int, admin: int) -> dict:
             "variables": [{"name": f"v{i}", "value": f"{{#jsonPath(#lambdaResponse.content, '$.field{i}.name')}}"} for i in range(8)],
         },
     }
-    unused = [{"match": {"prefix": "/"}, "route": {"cluster": "backend_unused"}}]
-    listeners = [listener(name, ports[name], unused, [wasm_filter(cfg)]) for name, cfg in wasm_cases.items()]
+    wasm_cases["wasm_content_h2"] = wasm_cases["wasm_content"]
+    def unused(name):
+        cluster_name = "backend_unused_h2" if name.endswith("_h2") else "backend_unused"
+        return [{"match": {"prefix": "/"}, "route": {"cluster": cluster_name}}]
+    listeners = [listener(name, ports[name], unused(name), [wasm_filter(cfg)]) for name, cfg in wasm_cases.items()]
     native = {
         "name": "envoy.filters.http.aws_lambda",
         "typed_config": {
@@ -157,6 +162,16 @@ def gateway_config(ports: dict, double_port: int, admin: int) -> dict:
         cluster("double", double_port),
         cluster("double_lambda", double_port, metadata=lambda_meta),
         cluster("backend_unused", double_port),
+        cluster(
+            "backend_unused_h2",
+            double_port,
+            typed_extension_protocol_options={
+                "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+                    "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                    "explicit_http_config": {"http2_protocol_options": {}},
+                }
+            },
+        ),
     ]
     return bootstrap(listeners, clusters, admin)
 
@@ -204,8 +219,8 @@ def wrk(port: int, duration: int, connections: int, script: Path) -> dict:
         capture_output=True, text=True, timeout=duration + 30,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = to_ms(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = to_ms(re.search(r"99%\s+(\S+)", out).group(1))
+    p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
     return {"rps": rps, "p50": p50, "p99": p99, "non2xx": int(non2xx.group(1)) if non2xx else 0, "socket_errors": errors.group(1) if errors else ""}

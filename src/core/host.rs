@@ -25,10 +25,11 @@ pub enum Metric {
     PayloadTooLarge,
     CredentialsFetched,
     CredentialsFetchFailed,
+    Retry,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 10] = [
+    pub const ALL: [Metric; 11] = [
         Metric::Success,
         Metric::FunctionError,
         Metric::ApiError,
@@ -39,6 +40,7 @@ impl Metric {
         Metric::PayloadTooLarge,
         Metric::CredentialsFetched,
         Metric::CredentialsFetchFailed,
+        Metric::Retry,
     ];
 
     pub fn name(self) -> &'static str {
@@ -53,6 +55,7 @@ impl Metric {
             Metric::PayloadTooLarge => "aws_lambda.payload_too_large",
             Metric::CredentialsFetched => "aws_lambda.credentials.fetched",
             Metric::CredentialsFetchFailed => "aws_lambda.credentials.fetch_failed",
+            Metric::Retry => "aws_lambda.retries",
         }
     }
 }

@@ -54,6 +54,9 @@ impl Context for HttpFilter {
         let (headers, body) = callout_answer(body_size);
         if let Ok(mut s) = self.stream.try_borrow_mut() {
             s.on_lambda_answer(token, headers, body);
+            if let Some(r) = &self.registry {
+                r.after_answer(self.id, &s);
+            }
         }
     }
 }

@@ -16,15 +16,17 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-/// How often the root checks whether credentials must be fetched or refreshed.
-const CREDENTIALS_TICK: Duration = Duration::from_millis(20);
+/// How often the root checks for credentials to fetch or refresh and for
+/// retries that are due (the retry back-off starts at 25 ms).
+const TICK: Duration = Duration::from_millis(10);
 
 #[derive(Default)]
 pub struct PolicyRoot {
     config: Option<Rc<Config>>,
     credentials: Option<Rc<CredentialCache>>,
-    /// Set when credentials are fetched (role, container, IMDS): streams may wait.
-    fetching: bool,
+    /// Set when streams may wait for the root: credentials are fetched (role,
+    /// container, IMDS) or failed calls are retried.
+    timed: bool,
     fetch_token: Option<u32>,
     registry: Rc<Registry>,
     host: Rc<ProxyHost>,
@@ -111,7 +113,7 @@ impl RootContext for PolicyRoot {
         let cfg = parsed.config;
         self.host = Rc::new(ProxyHost::with_metrics());
         let fetcher = fetcher_for(&cfg.credentials, &cfg.target.region);
-        self.fetching = fetcher.is_some();
+        self.timed = fetcher.is_some() || cfg.retry.max_attempts > 1;
         self.host.log(
             LogLevel::Info,
             &format!(
@@ -132,17 +134,19 @@ impl RootContext for PolicyRoot {
             fetcher,
         )));
         self.config = Some(Rc::new(cfg));
-        if self.fetching {
-            self.set_tick_period(CREDENTIALS_TICK);
+        if self.timed {
+            self.set_tick_period(TICK);
         }
         true
     }
 
     fn on_tick(&mut self) {
+        let now = self.host.now();
+        self.registry.fire_due(now);
         let Some(cache) = self.credentials.clone() else {
             return;
         };
-        if let Some(req) = cache.poll(self.host.now()) {
+        if let Some(req) = cache.poll(now) {
             self.send_fetch(&cache, req);
         }
     }
@@ -152,7 +156,7 @@ impl RootContext for PolicyRoot {
         let creds = self.credentials.clone()?;
         let host: Rc<dyn Host> = self.host.clone();
         let stream = Rc::new(RefCell::new(Stream::new(context_id, cfg, host, creds)));
-        let registry = self.fetching.then(|| self.registry.clone());
+        let registry = self.timed.then(|| self.registry.clone());
         if let Some(r) = &registry {
             r.add(context_id, &stream);
         }

@@ -51,6 +51,7 @@ REFUSED = [
     ("variables-wrong-type", _with(variables={"name": "a"}), ["variables"]),
     ("access-key-without-secret", _with(secretKey=_DROP), ["secretKey"]),
     ("endpoint-not-a-url", _with(endpoint="lambda.local:5000/x y"), ["endpoint"]),
+    ("max-attempts-zero", _with(maxAttempts=0), ["maxAttempts"]),
 ]
 
 
@@ -108,6 +109,8 @@ EVERY_FIELD = _with(
     ssl={"trustAll": True},
     cluster="lambda",
     properties={"env": "test"},
+    maxAttempts=4,
+    retryEventInvocations=False,
 )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
+
 from harness import expect
 from harness.httpserver import Reply
 
@@ -69,16 +71,17 @@ def test_request_content_send_to_consumer_sees_request_body(envoys, moto, backen
     assert resp.status_code == 200, resp.text
     assert resp.json() == {"received": {"order": 42, "items": ["a", "b"]}}
     expect.content_length_ok(resp)
-    expect.backend_got_no_complete_request(backend)
+    expect.backend_not_called(backend)
     assert len(_invokes_since(moto, before)) == 1
 
 
-def test_request_content_without_send_to_consumer_forwards_body_unchanged(envoys, moto, backend, moto_config):
+@pytest.mark.parametrize("hold_request_headers", [True, False], ids=["buffer-filter-after", "alone"])
+def test_request_content_without_send_to_consumer_forwards_body_unchanged(envoys, moto, backend, moto_config, hold_request_headers):
     # Large enough to arrive in several chunks; bytes the JSON payload must not alter.
     line = "line with \"quotes\", tabs\t and unicode \u00e9\u4e2d\n"
     body = (line * 6000).encode()  # ~300 KB
     cfg = moto_config(scope="REQUEST_CONTENT", sendToConsumer=False, payload="{#request.content}")
-    envoy = envoys.get(cfg)
+    envoy = envoys.get(cfg, hold_request_headers=hold_request_headers)
     before = len(moto.invoke_calls())
 
     resp = envoy.post("/upload", body=body, headers={"content-type": "text/plain; charset=utf-8"})

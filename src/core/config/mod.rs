@@ -119,6 +119,19 @@ pub struct Config {
     pub properties: Value,
     /// What the templates read, so streams capture only that.
     pub needs: Needs,
+    pub retry: RetryPolicy,
+}
+
+/// Retries of throttled, 5xx and failed calls, as AWS SDKs do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (`maxAttempts`, default 3; 1 = no retry).
+    pub max_attempts: u32,
+    /// Back-off before retry n: between half and all of `base * 2^(n-1)`, at most `cap`.
+    pub base: Duration,
+    pub cap: Duration,
+    /// `apiCallTimeoutMs`: no retry that could end after it.
+    pub budget: Option<Duration>,
 }
 
 /// Which parts of the exchange the templates reference.

@@ -28,6 +28,8 @@ pub struct RawConfig {
     pub api_call_attempt_timeout_ms: Option<u64>,
     pub api_call_timeout_ms: Option<u64>,
     pub ssl: Option<serde_json::Value>,
+    pub max_attempts: Option<u32>,
+    pub retry_event_invocations: Option<bool>,
     // Additions for Envoy.
     pub cluster: Option<String>,
     pub endpoint: Option<String>,

@@ -124,6 +124,21 @@ fn refusals_name_the_field() {
             "required",
         ),
         (r#"{"function":"f","roleArn":"role"}"#, "roleArn", "ARN"),
+        (
+            r#"{"function":"f","maxAttempts":0}"#,
+            "maxAttempts",
+            "between",
+        ),
+        (
+            r#"{"function":"f","maxAttempts":11}"#,
+            "maxAttempts",
+            "between",
+        ),
+        (
+            r#"{"function":"f","retryEventInvocations":1}"#,
+            "retryEventInvocations",
+            "boolean",
+        ),
         (r#"{"function":"my fn"}"#, "function", "not a function"),
         (r#"{"function":"f""#, "configuration", "EOF"),
         ("", "configuration", "empty"),

@@ -371,6 +371,25 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
         }
     };
 
+    let max_attempts = raw.max_attempts.unwrap_or(3);
+    if !(1..=10).contains(&max_attempts) {
+        return Err(err("maxAttempts", "must be between 1 (no retry) and 10"));
+    }
+    let retry = RetryPolicy {
+        max_attempts: if invocation_type == InvocationType::Event
+            && raw.retry_event_invocations == Some(false)
+        {
+            1
+        } else {
+            max_attempts
+        },
+        base: Duration::from_millis(25),
+        cap: Duration::from_millis(1000),
+        budget: raw
+            .api_call_timeout_ms
+            .filter(|ms| *ms > 0)
+            .map(Duration::from_millis),
+    };
     let templates = || payload.iter().chain(variables.iter().map(|v| &v.value));
     let needs = Needs {
         request: templates().any(|t| t.references("request")),
@@ -405,6 +424,7 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
             },
             properties,
             needs,
+            retry,
         },
         warnings,
     })

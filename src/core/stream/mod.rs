@@ -2,20 +2,21 @@
 //! paused stream ends in [`Stream::finish`], which either resumes it or
 //! sends the local reply.
 
+mod finish;
+mod invoke;
 mod roots;
 #[cfg(test)]
 mod tests;
 
-use crate::core::aws::answer::{LambdaAnswer, Outcome};
 use crate::core::config::{Config, Scope};
-use crate::core::credentials::{Credentials, Lookup, Provider};
+use crate::core::credentials::Provider;
 use crate::core::errors::{ErrorKey, PolicyError};
 use crate::core::host::{Host, LogLevel, Metric};
 use crate::core::views::{RequestView, ResponseView};
 use roots::StreamRoot;
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// What the glue returns to the proxy for a header or body event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +33,14 @@ enum State {
     Buffering,
     /// The payload is ready; credentials are being fetched.
     WaitingCredentials { payload: Vec<u8> },
-    /// The Invoke callout is in flight.
-    WaitingLambda { token: u32, sent_at: SystemTime },
+    /// The Invoke callout is in flight (the payload is kept for a retry).
+    WaitingLambda {
+        token: u32,
+        sent_at: SystemTime,
+        payload: Vec<u8>,
+    },
+    /// A retryable failure: the call is sent again at `due` (the root's timer).
+    WaitingRetry { payload: Vec<u8>, due: SystemTime },
     /// Resumed or replied: the filter has nothing more to do.
     Done,
 }
@@ -64,6 +71,11 @@ pub struct Stream {
     attributes: Rc<RefCell<Vec<(String, String)>>>,
     /// Bytes of response body held in RESPONSE_CONTENT (replaced in place).
     buffered_response: usize,
+    /// Invoke attempts sent so far, and when the first one left.
+    attempts: u32,
+    first_sent: Option<SystemTime>,
+    /// Jitter for the retry back-off (xorshift).
+    jitter: u64,
 }
 
 impl Stream {
@@ -78,6 +90,9 @@ impl Stream {
             response: None,
             attributes: Rc::default(),
             buffered_response: 0,
+            attempts: 0,
+            first_sent: None,
+            jitter: u64::from(id).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1,
         }
     }
 
@@ -88,6 +103,14 @@ impl Stream {
     /// True while the stream waits for credentials (the glue wakes it).
     pub fn waits_for_credentials(&self) -> bool {
         matches!(self.state, State::WaitingCredentials { .. })
+    }
+
+    /// When a retry is due, if the stream waits for one (the glue's timer fires it).
+    pub fn retry_due(&self) -> Option<SystemTime> {
+        match self.state {
+            State::WaitingRetry { due, .. } => Some(due),
+            _ => None,
+        }
     }
 
     /// The token of the Invoke call in flight, if any.
@@ -233,232 +256,6 @@ impl Stream {
             ));
         }
         self.with_credentials(payload)
-    }
-
-    fn with_credentials(&mut self, payload: Vec<u8>) -> Action {
-        match self.creds.credentials(self.id, self.host.now()) {
-            Lookup::Ready(c) => self.invoke(payload, &c),
-            Lookup::Pending => {
-                self.log(LogLevel::Debug, "waiting for credentials");
-                self.state = State::WaitingCredentials { payload };
-                Action::Pause
-            }
-            Lookup::Failed(why) => {
-                self.host.count(Metric::CredentialsError);
-                self.fail(PolicyError::new(ErrorKey::InvalidResponse, why))
-            }
-        }
-    }
-
-    /// Credentials became available (or failed) while this stream waited.
-    pub fn on_credentials(&mut self) {
-        if let State::WaitingCredentials { payload } =
-            std::mem::replace(&mut self.state, State::Idle)
-        {
-            self.with_credentials(payload);
-        }
-    }
-
-    fn invoke(&mut self, payload: Vec<u8>, creds: &Credentials) -> Action {
-        let now = self.host.now();
-        let headers = match self.cfg.target.signed_headers(&payload, creds, now) {
-            Ok(h) => h,
-            Err(e) => return self.fail(PolicyError::new(ErrorKey::InvalidResponse, e)),
-        };
-        match self.host.dispatch(&self.cfg.cluster, &headers, &payload, self.cfg.timeout) {
-            Ok(token) => {
-                self.log(
-                    LogLevel::Debug,
-                    &format!("invoking {} through cluster {} (token {token})", self.cfg.target.path_and_query, self.cfg.cluster),
-                );
-                self.state = State::WaitingLambda { token, sent_at: now };
-                Action::Pause
-            }
-            Err(e) => self.fail(PolicyError::new(
-                ErrorKey::InvalidResponse,
-                format!("cannot send the Lambda call through cluster {:?}: {e}; check that the cluster exists", self.cfg.cluster),
-            )),
-        }
-    }
-
-    /// The Invoke callout answered. `headers` without `:status` is a transport failure.
-    pub fn on_lambda_answer(&mut self, token: u32, headers: Vec<(String, String)>, body: Vec<u8>) {
-        let State::WaitingLambda {
-            token: expected,
-            sent_at,
-        } = self.state
-        else {
-            self.log(
-                LogLevel::Warn,
-                &format!("unexpected callout answer (token {token}) ignored"),
-            );
-            return;
-        };
-        if token != expected {
-            self.log(
-                LogLevel::Warn,
-                &format!("callout token {token} does not match {expected}: ignored"),
-            );
-            return;
-        }
-        let elapsed = self.host.now().duration_since(sent_at).unwrap_or_default();
-        let timed_out = elapsed + Duration::from_millis(5) >= self.cfg.timeout;
-        let answer = LambdaAnswer::from_callout(&headers, body);
-        let outcome = answer.outcome(timed_out);
-        self.log(
-            LogLevel::Debug,
-            &format!(
-                "lambda answered {:?} in {} ms: {}",
-                answer.status,
-                elapsed.as_millis(),
-                outcome.as_str()
-            ),
-        );
-        self.publish_call(&answer, elapsed);
-        self.host.count(match outcome {
-            Outcome::Success => Metric::Success,
-            Outcome::FunctionError => Metric::FunctionError,
-            Outcome::ApiError => Metric::ApiError,
-            Outcome::Timeout => Metric::Timeout,
-            Outcome::TransportError => Metric::TransportError,
-        });
-        self.host.record_duration_ms(elapsed.as_millis() as u64);
-        if let Err(e) = answer.verdict(outcome, self.cfg.timeout.as_millis() as u64) {
-            return self.finish_err(e);
-        }
-        self.on_success(Rc::new(answer), headers);
-    }
-
-    fn on_success(&mut self, answer: Rc<LambdaAnswer>, headers: Vec<(String, String)>) {
-        let lambda = roots::lambda_value(answer.clone(), headers);
-        for var in &self.cfg.variables {
-            let value = match var.value.render(&self.root(Some(lambda.clone()))) {
-                Ok(v) => v,
-                Err(e) => {
-                    self.log(
-                        LogLevel::Debug,
-                        &format!("variable {} failed: {e}", var.name),
-                    );
-                    self.host.count(Metric::TemplateError);
-                    return self.finish_err(PolicyError::new(
-                        ErrorKey::TemplateVariable,
-                        format!("variable {:?}: {}", var.name, e.message),
-                    ));
-                }
-            };
-            self.host.set_filter_state(&var.name, &header_safe(&value));
-            self.attributes.borrow_mut().push((var.name.clone(), value));
-        }
-        if !self.cfg.send_to_consumer {
-            return self.finish(End::Continue);
-        }
-        let status = answer.status.map(u32::from).unwrap_or(200);
-        let headers = self.consumer_headers(&answer);
-        let body = Rc::try_unwrap(answer)
-            .map(|a| a.body)
-            .unwrap_or_else(|a| a.body.clone());
-        if self.cfg.scope == Scope::ResponseContent && self.buffered_response > 0 {
-            return self.finish(End::Replace { body });
-        }
-        self.finish(End::Reply {
-            status,
-            headers,
-            body,
-        })
-    }
-
-    /// Headers of the reply that carries the function's result: in response
-    /// phases the backend's headers (length recomputed), else the content type.
-    fn consumer_headers(&self, answer: &LambdaAnswer) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = match &self.response {
-            Some(r) => r
-                .headers
-                .iter()
-                .filter(|(n, _)| {
-                    !n.starts_with(':') && n != "content-length" && n != "transfer-encoding"
-                })
-                .cloned()
-                .collect(),
-            None => Vec::new(),
-        };
-        if !out.iter().any(|(n, _)| n == "content-type") {
-            if let Some(ct) = &answer.content_type {
-                out.push(("content-type".to_string(), ct.clone()));
-            }
-        }
-        out
-    }
-
-    /// Filter state for access logs: `wasm.lambda_status`, `wasm.lambda_request_id`,
-    /// `wasm.lambda_duration_ms` (and `wasm.lambda_error_key` on failure).
-    fn publish_call(&self, answer: &LambdaAnswer, elapsed: Duration) {
-        if let Some(status) = answer.status {
-            self.host
-                .set_filter_state("lambda_status", &status.to_string());
-        }
-        if let Some(id) = &answer.request_id {
-            self.host
-                .set_filter_state("lambda_request_id", &header_safe(id));
-        }
-        self.host
-            .set_filter_state("lambda_duration_ms", &elapsed.as_millis().to_string());
-    }
-
-    fn fail(&mut self, e: PolicyError) -> Action {
-        self.finish_err(e);
-        Action::Pause
-    }
-
-    fn finish_err(&mut self, e: PolicyError) {
-        self.host
-            .set_filter_state("lambda_error_key", e.key.as_str());
-        self.log(
-            LogLevel::Debug,
-            &format!("answering {} {}: {}", e.status(), e.key.as_str(), e.details),
-        );
-        self.finish(End::Reply {
-            status: e.status(),
-            headers: vec![("content-type".to_string(), "application/json".to_string())],
-            body: e.body().into_bytes(),
-        });
-    }
-
-    /// The one place where a paused stream ends.
-    fn finish(&mut self, end: End) {
-        let was_paused = !matches!(self.state, State::Idle | State::Done);
-        self.state = State::Done;
-        match end {
-            End::Continue if !was_paused => {}
-            End::Continue if self.cfg.scope.is_request_phase() => self.host.resume_request(),
-            End::Continue => self.host.resume_response(),
-            End::Replace { body } => {
-                self.host
-                    .replace_response_body(self.buffered_response, &body);
-                self.host.resume_response();
-            }
-            End::Reply {
-                status,
-                headers,
-                body,
-            } => {
-                let hs: Vec<(&str, &str)> = headers
-                    .iter()
-                    .map(|(n, v)| (n.as_str(), v.as_str()))
-                    .collect();
-                self.host.send_reply(status, &hs, &body);
-            }
-        }
-    }
-}
-
-/// Filter state often becomes a header (`%FILTER_STATE(...)%`): CR, LF and NUL
-/// would make Envoy refuse the header (or split it), so they become spaces.
-/// Templates of this filter still read the exact value.
-fn header_safe(v: &str) -> std::borrow::Cow<'_, str> {
-    if v.contains(['\r', '\n', '\0']) {
-        v.replace(['\r', '\n', '\0'], " ").into()
-    } else {
-        v.into()
     }
 }
 

@@ -3,9 +3,11 @@
 
 use super::*;
 use crate::core::config::from_json;
+use crate::core::credentials::Credentials;
 use crate::core::credentials::Fixed;
 use crate::core::host::{Headers, Metric};
 use std::cell::RefCell;
+use std::time::Duration;
 
 type Dispatched = (String, Headers, Vec<u8>, Duration);
 
@@ -299,7 +301,7 @@ fn function_error_gives_500_and_no_resume() {
 #[test]
 fn transport_failure_gives_500() {
     let (mut s, f) = stream(
-        r#"{"function":"demo"}"#,
+        r#"{"function":"demo","maxAttempts":1}"#,
         Fake {
             request_headers: request(),
             ..Default::default()
@@ -466,7 +468,7 @@ fn filter_state_values_carry_no_line_breaks_but_templates_see_them() {
 #[test]
 fn error_key_is_published() {
     let (mut s, f) = stream(
-        r#"{"function":"demo"}"#,
+        r#"{"function":"demo","maxAttempts":1}"#,
         Fake {
             request_headers: request(),
             ..Default::default()
@@ -513,4 +515,99 @@ fn envoy_local_reply_passes_while_the_request_body_is_buffered() {
     assert_eq!(s.on_response_headers(false), Action::Continue);
     assert_eq!(s.on_response_body(10, true), Action::Continue);
     assert!(f.dispatched.borrow().is_empty());
+}
+
+fn later() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_700_000_010)
+}
+
+#[test]
+fn throttled_then_ok_succeeds_after_a_retry() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo"}"#,
+        Fake {
+            request_headers: request(),
+            ..Default::default()
+        },
+    );
+    s.on_request_headers(true);
+    s.on_lambda_answer(7, h(&[(":status", "429")]), Vec::new());
+    assert!(
+        f.replies.borrow().is_empty(),
+        "a throttled call is retried, not answered"
+    );
+    let due = s.retry_due().unwrap();
+    assert!(due > f.now() && due <= f.now() + Duration::from_millis(25));
+    s.on_retry_due(later());
+    assert_eq!(f.dispatched.borrow().len(), 2);
+    let (hs, b) = ok("{}");
+    s.on_lambda_answer(7, hs, b);
+    assert_eq!(*f.resumed_request.borrow(), 1);
+    assert!(f.metrics.borrow().contains(&Metric::Retry));
+}
+
+#[test]
+fn attempts_never_exceed_max_attempts() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","maxAttempts":3}"#,
+        Fake {
+            request_headers: request(),
+            ..Default::default()
+        },
+    );
+    s.on_request_headers(true);
+    for _ in 0..3 {
+        s.on_lambda_answer(7, h(&[(":status", "503")]), Vec::new());
+        s.on_retry_due(later());
+    }
+    assert_eq!(f.dispatched.borrow().len(), 3);
+    assert_eq!(f.replies.borrow().len(), 1);
+    assert_eq!(f.replies.borrow()[0].0, 500);
+    assert_eq!(s.retry_due(), None);
+}
+
+#[test]
+fn function_errors_and_client_errors_are_not_retried() {
+    for (status, extra) in [
+        ("200", Some(("x-amz-function-error", "Unhandled"))),
+        ("403", None),
+        ("404", None),
+    ] {
+        let (mut s, f) = stream(
+            r#"{"function":"demo"}"#,
+            Fake {
+                request_headers: request(),
+                ..Default::default()
+            },
+        );
+        s.on_request_headers(true);
+        let mut hs = h(&[(":status", status)]);
+        if let Some((n, v)) = extra {
+            hs.push((n.to_string(), v.to_string()));
+        }
+        s.on_lambda_answer(7, hs, Vec::new());
+        assert_eq!(s.retry_due(), None, "{status}");
+        assert_eq!(f.replies.borrow().len(), 1, "{status}");
+    }
+}
+
+#[test]
+fn no_retry_when_disabled_or_out_of_budget() {
+    for json in [
+        r#"{"function":"demo","maxAttempts":1}"#,
+        r#"{"function":"demo","invocationType":"Event","retryEventInvocations":false}"#,
+        r#"{"function":"demo","apiCallTimeoutMs":20}"#,
+    ] {
+        let (mut s, f) = stream(
+            json,
+            Fake {
+                request_headers: request(),
+                ..Default::default()
+            },
+        );
+        s.on_request_headers(true);
+        s.on_lambda_answer(7, Vec::new(), Vec::new());
+        assert_eq!(s.retry_due(), None, "{json}");
+        assert_eq!(f.replies.borrow()[0].0, 500, "{json}");
+    }
 }

@@ -132,6 +132,17 @@ def wasm_filter(
     }
 
 
+def buffer_filter(max_request_bytes: int) -> dict:
+    """``envoy.filters.http.buffer``: holds the request headers until the body is complete."""
+    return {
+        "name": "envoy.filters.http.buffer",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer",
+            "max_request_bytes": max_request_bytes,
+        },
+    }
+
+
 @dataclass
 class Topology:
     """Where the three clusters point, plus ports chosen for this instance."""
@@ -156,10 +167,18 @@ def render_listener(
     route_timeout: str = "30s",
     buffer_limit_bytes: int | None = None,
     extra_http_filters_before: Sequence[dict] = (),
+    hold_request_headers: bool | None = None,
 ) -> dict:
-    """One listener: HCM -> [wasm filter] -> router -> cluster ``backend``, with the
-    ``x-lambda-<name>`` request headers taken from filter state, and an access log."""
+    """One listener: HCM -> [wasm filter] -> [buffer] -> router -> cluster ``backend``, with
+    the ``x-lambda-<name>`` request headers taken from filter state, and an access log.
+
+    ``hold_request_headers`` (default: on for scope REQUEST_CONTENT) puts Envoy's buffer
+    filter after this one, as the README tells users to: it holds the request headers until
+    the filter let the body go, so the router never opens an upstream request that a Lambda
+    answer or an error would have to reset. Its ``max_request_bytes`` is the body limit."""
     module = module or wasm_path()
+    if hold_request_headers is None:
+        hold_request_headers = isinstance(configuration, Mapping) and configuration.get("scope") == "REQUEST_CONTENT"
     headers_to_add = [
         {
             "header": {"key": f"x-lambda-{var.lower()}", "value": f"%FILTER_STATE(wasm.{var}:PLAIN)%"},
@@ -177,6 +196,7 @@ def render_listener(
         "http_filters": [
             *extra_http_filters_before,
             wasm_filter(configuration, module, env=env, host_env_keys=host_env_keys),
+            *([buffer_filter(buffer_limit_bytes or 1024 * 1024)] if hold_request_headers else []),
             {"name": "envoy.filters.http.router", "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}},
         ],
     }

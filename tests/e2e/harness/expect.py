@@ -86,17 +86,6 @@ def secret_lines(log: str, secret: str, allow_header_dump: tuple[str, ...] = ())
     return out
 
 
-def backend_got_no_complete_request(backend) -> None:
-    """REQUEST_CONTENT: proxy-wasm in Envoy cannot hold the headers while it reads the body
-    (a Pause on headers becomes stop-all), so the router may open the upstream request; the
-    filter holds the body and Envoy resets that request. The backend never gets a whole one."""
-    for r in list(backend.requests):
-        cl = r.header("content-length")
-        assert cl is not None and len(r.body) < int(cl), (
-            f"the backend received a complete request: {r.method} {r.path} with {len(r.body)} body bytes"
-        )
-
-
 def backend_not_called(backend) -> None:
     """No request, not even an aborted one, reached the backend."""
     reqs = list(backend.requests)

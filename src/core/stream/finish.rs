@@ -1,0 +1,105 @@
+//! How a stream ends: the reply headers, the filter state for access logs,
+//! and [`Stream::finish`], the one place where a paused stream ends.
+
+use super::{End, State, Stream};
+use crate::core::aws::answer::LambdaAnswer;
+use crate::core::errors::PolicyError;
+use crate::core::host::LogLevel;
+use crate::core::stream::Action;
+use std::time::Duration;
+
+impl Stream {
+    /// Headers of the reply that carries the function's result: in response
+    /// phases the backend's headers (length recomputed), else the content type.
+    pub(super) fn consumer_headers(&self, answer: &LambdaAnswer) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = match &self.response {
+            Some(r) => r
+                .headers
+                .iter()
+                .filter(|(n, _)| {
+                    !n.starts_with(':') && n != "content-length" && n != "transfer-encoding"
+                })
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        };
+        if !out.iter().any(|(n, _)| n == "content-type") {
+            if let Some(ct) = &answer.content_type {
+                out.push(("content-type".to_string(), ct.clone()));
+            }
+        }
+        out
+    }
+
+    /// Filter state for access logs: `wasm.lambda_status`, `wasm.lambda_request_id`,
+    /// `wasm.lambda_duration_ms` (and `wasm.lambda_error_key` on failure).
+    pub(super) fn publish_call(&self, answer: &LambdaAnswer, elapsed: Duration) {
+        if let Some(status) = answer.status {
+            self.host
+                .set_filter_state("lambda_status", &status.to_string());
+        }
+        if let Some(id) = &answer.request_id {
+            self.host
+                .set_filter_state("lambda_request_id", &header_safe(id));
+        }
+        self.host
+            .set_filter_state("lambda_duration_ms", &elapsed.as_millis().to_string());
+    }
+
+    pub(super) fn fail(&mut self, e: PolicyError) -> Action {
+        self.finish_err(e);
+        Action::Pause
+    }
+
+    pub(super) fn finish_err(&mut self, e: PolicyError) {
+        self.host
+            .set_filter_state("lambda_error_key", e.key.as_str());
+        self.log(
+            LogLevel::Debug,
+            &format!("answering {} {}: {}", e.status(), e.key.as_str(), e.details),
+        );
+        self.finish(End::Reply {
+            status: e.status(),
+            headers: vec![("content-type".to_string(), "application/json".to_string())],
+            body: e.body().into_bytes(),
+        });
+    }
+
+    /// The one place where a paused stream ends.
+    pub(super) fn finish(&mut self, end: End) {
+        let was_paused = !matches!(self.state, State::Idle | State::Done);
+        self.state = State::Done;
+        match end {
+            End::Continue if !was_paused => {}
+            End::Continue if self.cfg.scope.is_request_phase() => self.host.resume_request(),
+            End::Continue => self.host.resume_response(),
+            End::Replace { body } => {
+                self.host
+                    .replace_response_body(self.buffered_response, &body);
+                self.host.resume_response();
+            }
+            End::Reply {
+                status,
+                headers,
+                body,
+            } => {
+                let hs: Vec<(&str, &str)> = headers
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_str()))
+                    .collect();
+                self.host.send_reply(status, &hs, &body);
+            }
+        }
+    }
+}
+
+/// Filter state often becomes a header (`%FILTER_STATE(...)%`): CR, LF and NUL
+/// would make Envoy refuse the header (or split it), so they become spaces.
+/// Templates of this filter still read the exact value.
+pub(super) fn header_safe(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.contains(['\r', '\n', '\0']) {
+        v.replace(['\r', '\n', '\0'], " ").into()
+    } else {
+        v.into()
+    }
+}

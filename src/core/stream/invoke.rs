@@ -1,0 +1,222 @@
+//! Getting credentials, sending the Invoke call, retrying it, and reading
+//! its answer into variables.
+
+use super::finish::header_safe;
+use super::{roots, End, State, Stream};
+use crate::core::aws::answer::{LambdaAnswer, Outcome};
+use crate::core::config::Scope;
+use crate::core::credentials::{Credentials, Lookup};
+use crate::core::errors::{ErrorKey, PolicyError};
+use crate::core::host::{LogLevel, Metric};
+use crate::core::stream::Action;
+use std::rc::Rc;
+use std::time::{Duration, SystemTime};
+
+/// Retried as AWS SDKs do: throttling, 5xx and transport failures; never a
+/// function error nor another 4xx.
+pub(super) fn retryable(outcome: Outcome, status: Option<u16>) -> bool {
+    match outcome {
+        Outcome::Timeout | Outcome::TransportError => true,
+        Outcome::ApiError => matches!(status, Some(429) | Some(500..=599)),
+        Outcome::Success | Outcome::FunctionError => false,
+    }
+}
+
+impl Stream {
+    pub(super) fn with_credentials(&mut self, payload: Vec<u8>) -> Action {
+        match self.creds.credentials(self.id, self.host.now()) {
+            Lookup::Ready(c) => self.invoke(payload, &c),
+            Lookup::Pending => {
+                self.log(LogLevel::Debug, "waiting for credentials");
+                self.state = State::WaitingCredentials { payload };
+                Action::Pause
+            }
+            Lookup::Failed(why) => {
+                self.host.count(Metric::CredentialsError);
+                self.fail(PolicyError::new(ErrorKey::InvalidResponse, why))
+            }
+        }
+    }
+
+    /// Credentials became available (or failed) while this stream waited.
+    pub fn on_credentials(&mut self) {
+        if let State::WaitingCredentials { payload } =
+            std::mem::replace(&mut self.state, State::Idle)
+        {
+            self.with_credentials(payload);
+        }
+    }
+
+    fn invoke(&mut self, payload: Vec<u8>, creds: &Credentials) -> Action {
+        let now = self.host.now();
+        self.attempts += 1;
+        self.first_sent.get_or_insert(now);
+        let headers = match self.cfg.target.signed_headers(&payload, creds, now) {
+            Ok(h) => h,
+            Err(e) => return self.fail(PolicyError::new(ErrorKey::InvalidResponse, e)),
+        };
+        match self.host.dispatch(&self.cfg.cluster, &headers, &payload, self.cfg.timeout) {
+            Ok(token) => {
+                self.log(
+                    LogLevel::Debug,
+                    &format!("invoking {} through cluster {} (token {token})", self.cfg.target.path_and_query, self.cfg.cluster),
+                );
+                self.state = State::WaitingLambda {
+                    token,
+                    sent_at: now,
+                    payload,
+                };
+                Action::Pause
+            }
+            Err(e) => self.fail(PolicyError::new(
+                ErrorKey::InvalidResponse,
+                format!("cannot send the Lambda call through cluster {:?}: {e}; check that the cluster exists", self.cfg.cluster),
+            )),
+        }
+    }
+
+    /// The Invoke callout answered. `headers` without `:status` is a transport failure.
+    pub fn on_lambda_answer(&mut self, token: u32, headers: Vec<(String, String)>, body: Vec<u8>) {
+        let State::WaitingLambda {
+            token: expected,
+            sent_at,
+            ..
+        } = self.state
+        else {
+            self.log(
+                LogLevel::Warn,
+                &format!("unexpected callout answer (token {token}) ignored"),
+            );
+            return;
+        };
+        if token != expected {
+            self.log(
+                LogLevel::Warn,
+                &format!("callout token {token} does not match {expected}: ignored"),
+            );
+            return;
+        }
+        let elapsed = self.host.now().duration_since(sent_at).unwrap_or_default();
+        let timed_out = elapsed + Duration::from_millis(5) >= self.cfg.timeout;
+        let answer = LambdaAnswer::from_callout(&headers, body);
+        let outcome = answer.outcome(timed_out);
+        self.log(
+            LogLevel::Debug,
+            &format!(
+                "lambda answered {:?} in {} ms: {}",
+                answer.status,
+                elapsed.as_millis(),
+                outcome.as_str()
+            ),
+        );
+        self.publish_call(&answer, elapsed);
+        self.host.count(match outcome {
+            Outcome::Success => Metric::Success,
+            Outcome::FunctionError => Metric::FunctionError,
+            Outcome::ApiError => Metric::ApiError,
+            Outcome::Timeout => Metric::Timeout,
+            Outcome::TransportError => Metric::TransportError,
+        });
+        self.host.record_duration_ms(elapsed.as_millis() as u64);
+        if retryable(outcome, answer.status) && self.schedule_retry() {
+            return;
+        }
+        if let Err(e) = answer.verdict(outcome, self.cfg.timeout.as_millis() as u64) {
+            return self.finish_err(e);
+        }
+        self.on_success(Rc::new(answer), headers);
+    }
+
+    fn on_success(&mut self, answer: Rc<LambdaAnswer>, headers: Vec<(String, String)>) {
+        let lambda = roots::lambda_value(answer.clone(), headers);
+        for var in &self.cfg.variables {
+            let value = match var.value.render(&self.root(Some(lambda.clone()))) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.log(
+                        LogLevel::Debug,
+                        &format!("variable {} failed: {e}", var.name),
+                    );
+                    self.host.count(Metric::TemplateError);
+                    return self.finish_err(PolicyError::new(
+                        ErrorKey::TemplateVariable,
+                        format!("variable {:?}: {}", var.name, e.message),
+                    ));
+                }
+            };
+            self.host.set_filter_state(&var.name, &header_safe(&value));
+            self.attributes.borrow_mut().push((var.name.clone(), value));
+        }
+        if !self.cfg.send_to_consumer {
+            return self.finish(End::Continue);
+        }
+        let status = answer.status.map(u32::from).unwrap_or(200);
+        let headers = self.consumer_headers(&answer);
+        let body = Rc::try_unwrap(answer)
+            .map(|a| a.body)
+            .unwrap_or_else(|a| a.body.clone());
+        if self.cfg.scope == Scope::ResponseContent && self.buffered_response > 0 {
+            return self.finish(End::Replace { body });
+        }
+        self.finish(End::Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// After a retryable failure: waits for a retry if the attempts and the
+    /// `apiCallTimeoutMs` budget allow one (exponential back-off, jitter).
+    fn schedule_retry(&mut self) -> bool {
+        let policy = self.cfg.retry;
+        if self.attempts >= policy.max_attempts {
+            return false;
+        }
+        let now = self.host.now();
+        let ceiling = policy
+            .base
+            .saturating_mul(1u32 << (self.attempts - 1).min(16))
+            .min(policy.cap);
+        self.jitter ^= self.jitter << 13;
+        self.jitter ^= self.jitter >> 7;
+        self.jitter ^= self.jitter << 17;
+        let half = ceiling / 2;
+        let delay = half + Duration::from_nanos(self.jitter % (half.as_nanos().max(1) as u64));
+        if let (Some(budget), Some(first)) = (policy.budget, self.first_sent) {
+            let spent = now.duration_since(first).unwrap_or_default();
+            if spent + delay + self.cfg.timeout > budget {
+                return false;
+            }
+        }
+        let State::WaitingLambda { payload, .. } = std::mem::replace(&mut self.state, State::Idle)
+        else {
+            return false;
+        };
+        self.log(
+            LogLevel::Debug,
+            &format!(
+                "retrying in {} ms (attempt {} of {})",
+                delay.as_millis(),
+                self.attempts + 1,
+                policy.max_attempts
+            ),
+        );
+        self.host.count(Metric::Retry);
+        self.state = State::WaitingRetry {
+            payload,
+            due: now + delay,
+        };
+        true
+    }
+
+    /// The root's timer: the retry is due.
+    pub fn on_retry_due(&mut self, now: SystemTime) {
+        if matches!(self.state, State::WaitingRetry { due, .. } if due <= now) {
+            if let State::WaitingRetry { payload, .. } =
+                std::mem::replace(&mut self.state, State::Idle)
+            {
+                self.with_credentials(payload);
+            }
+        }
+    }
+}
