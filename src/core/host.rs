@@ -93,6 +93,12 @@ pub trait Host {
     fn resume_request(&self);
     fn resume_response(&self);
     fn log(&self, level: LogLevel, message: &str);
+    /// Whether a line at `level` would be written: lets callers skip
+    /// formatting it (Envoy filters by its own level, usually `info`).
+    fn log_enabled(&self, level: LogLevel) -> bool {
+        let _ = level;
+        true
+    }
     fn count(&self, metric: Metric);
     /// Records the duration of one Lambda call in the latency histogram.
     fn record_duration_ms(&self, ms: u64);

@@ -3,14 +3,18 @@
 use crate::core::host::{Headers, Host, LogLevel, Metric, DURATION_HISTOGRAM};
 use proxy_wasm::hostcalls;
 use proxy_wasm::types::{BufferType, LogLevel as ProxyLevel, MapType, MetricType};
+use std::cell::Cell;
 use std::time::{Duration, SystemTime};
 
 /// Every call acts on the context the proxy is currently running; the only
-/// state is the ids of the metrics this VM defined.
+/// state is the ids of the metrics this VM defined and Envoy's log level.
 #[derive(Debug, Clone, Default)]
 pub struct ProxyHost {
     counters: Vec<Option<u32>>,
     histogram: Option<u32>,
+    /// Envoy's log level for this filter, read again on the root's timer
+    /// (None: unknown, every line is sent).
+    min_level: Cell<Option<LogLevel>>,
 }
 
 impl ProxyHost {
@@ -22,7 +26,20 @@ impl ProxyHost {
                 .map(|m| hostcalls::define_metric(MetricType::Counter, m.name()).ok())
                 .collect(),
             histogram: hostcalls::define_metric(MetricType::Histogram, DURATION_HISTOGRAM).ok(),
+            min_level: Cell::new(None),
         }
+    }
+
+    /// Reads Envoy's current log level (it can change at run time, from the admin API).
+    pub fn refresh_log_level(&self) {
+        self.min_level
+            .set(hostcalls::get_log_level().ok().map(|l| match l {
+                ProxyLevel::Trace => LogLevel::Trace,
+                ProxyLevel::Debug => LogLevel::Debug,
+                ProxyLevel::Info => LogLevel::Info,
+                ProxyLevel::Warn => LogLevel::Warn,
+                ProxyLevel::Error | ProxyLevel::Critical => LogLevel::Error,
+            }));
     }
 }
 
@@ -140,6 +157,10 @@ impl Host for ProxyHost {
 
     fn resume_response(&self) {
         let _ = hostcalls::resume_http_response();
+    }
+
+    fn log_enabled(&self, level: LogLevel) -> bool {
+        self.min_level.get().is_none_or(|min| level >= min)
     }
 
     fn log(&self, l: LogLevel, message: &str) {

@@ -16,8 +16,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-/// How often the root checks for credentials to fetch or refresh and for
-/// retries that are due (the retry back-off starts at 25 ms).
+/// How often the root checks for credentials to fetch or refresh, for
+/// retries that are due (the retry back-off starts at 25 ms) and for a new
+/// Envoy log level.
 const TICK: Duration = Duration::from_millis(10);
 
 #[derive(Default)]
@@ -112,6 +113,7 @@ impl RootContext for PolicyRoot {
         }
         let cfg = parsed.config;
         self.host = Rc::new(ProxyHost::with_metrics());
+        self.host.refresh_log_level();
         let fetcher = fetcher_for(&cfg.credentials, &cfg.target.region);
         self.timed = fetcher.is_some() || cfg.retry.max_attempts > 1;
         self.host.log(
@@ -134,13 +136,13 @@ impl RootContext for PolicyRoot {
             fetcher,
         )));
         self.config = Some(Rc::new(cfg));
-        if self.timed {
-            self.set_tick_period(TICK);
-        }
+        // Always ticks: the timer also follows Envoy's log level.
+        self.set_tick_period(TICK);
         true
     }
 
     fn on_tick(&mut self) {
+        self.host.refresh_log_level();
         let now = self.host.now();
         self.registry.fire_due(now);
         let Some(cache) = self.credentials.clone() else {

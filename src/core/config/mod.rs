@@ -137,7 +137,8 @@ pub struct RetryPolicy {
 /// Which parts of the exchange the templates reference.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Needs {
-    /// `#request` outside request scopes (captured at request headers).
+    /// `#request` (its headers are read at request headers, its body kept in
+    /// REQUEST_CONTENT); a template that never reads it costs no header copy.
     pub request: bool,
     /// `remoteAddress` / `localAddress` (two property reads per stream).
     pub addresses: bool,

@@ -56,7 +56,7 @@ impl Stream {
             .set_filter_state("lambda_error_key", e.key.as_str());
         self.log(
             LogLevel::Debug,
-            &format!("answering {} {}: {}", e.status(), e.key.as_str(), e.details),
+            format_args!("answering {} {}: {}", e.status(), e.key.as_str(), e.details),
         );
         self.finish(End::Reply {
             status: e.status(),

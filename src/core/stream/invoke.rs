@@ -27,7 +27,7 @@ impl Stream {
         match self.creds.credentials(self.id, self.host.now()) {
             Lookup::Ready(c) => self.invoke(payload, &c),
             Lookup::Pending => {
-                self.log(LogLevel::Debug, "waiting for credentials");
+                self.log(LogLevel::Debug, format_args!("waiting for credentials"));
                 self.state = State::WaitingCredentials { payload };
                 Action::Pause
             }
@@ -59,7 +59,7 @@ impl Stream {
             Ok(token) => {
                 self.log(
                     LogLevel::Debug,
-                    &format!("invoking {} through cluster {} (token {token})", self.cfg.target.path_and_query, self.cfg.cluster),
+                    format_args!("invoking {} through cluster {} (token {token})", self.cfg.target.path_and_query, self.cfg.cluster),
                 );
                 self.state = State::WaitingLambda {
                     token,
@@ -85,14 +85,14 @@ impl Stream {
         else {
             self.log(
                 LogLevel::Warn,
-                &format!("unexpected callout answer (token {token}) ignored"),
+                format_args!("unexpected callout answer (token {token}) ignored"),
             );
             return;
         };
         if token != expected {
             self.log(
                 LogLevel::Warn,
-                &format!("callout token {token} does not match {expected}: ignored"),
+                format_args!("callout token {token} does not match {expected}: ignored"),
             );
             return;
         }
@@ -102,7 +102,7 @@ impl Stream {
         let outcome = answer.outcome(timed_out);
         self.log(
             LogLevel::Debug,
-            &format!(
+            format_args!(
                 "lambda answered {:?} in {} ms: {}",
                 answer.status,
                 elapsed.as_millis(),
@@ -135,7 +135,7 @@ impl Stream {
                 Err(e) => {
                     self.log(
                         LogLevel::Debug,
-                        &format!("variable {} failed: {e}", var.name),
+                        format_args!("variable {} failed: {e}", var.name),
                     );
                     self.host.count(Metric::TemplateError);
                     return self.finish_err(PolicyError::new(
@@ -194,7 +194,7 @@ impl Stream {
         };
         self.log(
             LogLevel::Debug,
-            &format!(
+            format_args!(
                 "retrying in {} ms (attempt {} of {})",
                 delay.as_millis(),
                 self.attempts + 1,

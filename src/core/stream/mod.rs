@@ -121,13 +121,17 @@ impl Stream {
         }
     }
 
-    fn log(&self, level: LogLevel, msg: &str) {
-        self.host.log(level, &format!("[stream {}] {msg}", self.id));
+    /// One log line prefixed with the stream id; formatted only if Envoy
+    /// would write it (most lines are `debug`, off in production).
+    fn log(&self, level: LogLevel, msg: std::fmt::Arguments) {
+        if self.host.log_enabled(level) {
+            self.host.log(level, &format!("[stream {}] {msg}", self.id));
+        }
     }
 
     pub fn on_request_headers(&mut self, end_of_stream: bool) -> Action {
         let scope = self.cfg.scope;
-        if scope.is_request_phase() || self.cfg.needs.request {
+        if self.cfg.needs.request {
             self.capture_request();
         }
         match scope {
@@ -136,7 +140,7 @@ impl Stream {
             Scope::RequestContent => {
                 // Envoy runs a proxy-wasm `Pause` on headers as "stop all": no body
                 // callback would come. The headers go on; the body is held below.
-                self.log(LogLevel::Debug, "buffering the request body");
+                self.log(LogLevel::Debug, format_args!("buffering the request body"));
                 self.state = State::Buffering;
                 Action::Continue
             }
@@ -237,7 +241,10 @@ impl Stream {
             Some(t) => match t.render(&self.root(None)) {
                 Ok(p) => p.into_bytes(),
                 Err(e) => {
-                    self.log(LogLevel::Debug, &format!("payload template failed: {e}"));
+                    self.log(
+                        LogLevel::Debug,
+                        format_args!("payload template failed: {e}"),
+                    );
                     self.host.count(Metric::TemplateError);
                     return self.fail(PolicyError::new(ErrorKey::TemplatePayload, e.message));
                 }
