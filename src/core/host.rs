@@ -26,10 +26,11 @@ pub enum Metric {
     CredentialsFetched,
     CredentialsFetchFailed,
     Retry,
+    Oversized,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 11] = [
+    pub const ALL: [Metric; 12] = [
         Metric::Success,
         Metric::FunctionError,
         Metric::ApiError,
@@ -41,6 +42,7 @@ impl Metric {
         Metric::CredentialsFetched,
         Metric::CredentialsFetchFailed,
         Metric::Retry,
+        Metric::Oversized,
     ];
 
     pub fn name(self) -> &'static str {
@@ -56,6 +58,7 @@ impl Metric {
             Metric::CredentialsFetched => "aws_lambda.credentials.fetched",
             Metric::CredentialsFetchFailed => "aws_lambda.credentials.fetch_failed",
             Metric::Retry => "aws_lambda.retries",
+            Metric::Oversized => "aws_lambda.invocations.oversized",
         }
     }
 }

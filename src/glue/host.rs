@@ -1,5 +1,6 @@
 //! [`Host`] over `proxy_wasm::hostcalls`, for the context that is current.
 
+use crate::core::aws::answer::MAX_ANSWER_BYTES;
 use crate::core::host::{Headers, Host, LogLevel, Metric, DURATION_HISTOGRAM};
 use proxy_wasm::hostcalls;
 use proxy_wasm::types::{BufferType, LogLevel as ProxyLevel, MapType, MetricType};
@@ -70,11 +71,13 @@ pub fn header_map(map: MapType) -> Headers {
 }
 
 /// The answer of the callout being delivered: headers (no `:status` on a
-/// transport failure) and body. Not the SDK's getters: they panic where an
-/// empty answer is the right result.
+/// transport failure) and body, of which at most one byte more than Lambda's
+/// response limit is copied into the VM (the core refuses such an answer).
+/// Not the SDK's getters: they panic where an empty answer is the right result.
 pub fn callout_answer(body_size: usize) -> (Headers, Vec<u8>) {
     let headers = header_map(MapType::HttpCallResponseHeaders);
-    let body = hostcalls::get_buffer(BufferType::HttpCallResponseBody, 0, body_size)
+    let size = body_size.min(MAX_ANSWER_BYTES + 1);
+    let body = hostcalls::get_buffer(BufferType::HttpCallResponseBody, 0, size)
         .ok()
         .flatten()
         .unwrap_or_default();

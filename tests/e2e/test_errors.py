@@ -283,3 +283,31 @@ def test_downstream_credentials_never_reach_lambda(envoys, double, double_config
     for leaked in ("downstream-token-abc", "downstream-cookie", "downstream-api-key", "alice"):
         assert leaked not in raw, f"{leaked} reached Lambda: {raw}"
     assert "cookie" not in req.header_names
+
+
+# ----------------------------------------------------------------------------- large answers
+def test_lambda_answer_at_the_limit_is_sent_whole(envoys, double, double_config):
+    body = b"x" * (6 * 1024 * 1024)  # Lambda's synchronous response limit
+    double.always(LambdaDouble.ok(body))
+    envoy = envoys.get(double_config(sendToConsumer=True), lambda_to="double")
+
+    resp = envoy.get("/answer-at-limit", timeout=30)
+
+    assert resp.status_code == 200, resp.text[:300]
+    assert resp.content == body
+    expect.content_length_ok(resp)
+
+
+def test_lambda_answer_over_the_limit_is_refused(envoys, double, backend, double_config):
+    double.always(LambdaDouble.ok(b"x" * (8 * 1024 * 1024)))
+    envoy = envoys.get(double_config(sendToConsumer=False), lambda_to="double")
+    before = envoy.stat("wasmcustom.aws_lambda.invocations.oversized")
+
+    resp = envoy.get("/answer-over-limit", timeout=30)
+
+    expect.invoke_error(resp)
+    assert "larger than 6291456 bytes" in resp.text
+    expect.backend_not_called(backend)
+    assert len(double.invocations()) == 1, "an oversized answer is not retried"
+    assert envoy.stat("wasmcustom.aws_lambda.invocations.oversized") == before + 1
+    _next_request_succeeds(envoy, double)

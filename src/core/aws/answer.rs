@@ -4,6 +4,11 @@
 use crate::core::errors::{ErrorKey, PolicyError};
 use base64::Engine;
 
+/// The largest answer the filter accepts: Lambda's own limit for a synchronous
+/// response (6 MB). A larger one cannot come from Lambda; the glue reads at
+/// most one byte more, so such an answer never fills the VM's memory.
+pub const MAX_ANSWER_BYTES: usize = 6 * 1024 * 1024;
+
 /// What came back from the Lambda API, headers already picked out.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LambdaAnswer {
@@ -27,6 +32,8 @@ pub enum Outcome {
     ApiError,
     Timeout,
     TransportError,
+    /// A body over [`MAX_ANSWER_BYTES`].
+    Oversized,
 }
 
 impl Outcome {
@@ -37,6 +44,7 @@ impl Outcome {
             Outcome::ApiError => "api_error",
             Outcome::Timeout => "timeout",
             Outcome::TransportError => "transport_error",
+            Outcome::Oversized => "oversized",
         }
     }
 }
@@ -72,6 +80,9 @@ impl LambdaAnswer {
     /// Classifies the answer. `timed_out` says the callout reached its deadline
     /// (Envoy answers a callout timeout with a local 504 or with no status).
     pub fn outcome(&self, timed_out: bool) -> Outcome {
+        if self.body.len() > MAX_ANSWER_BYTES {
+            return Outcome::Oversized;
+        }
         match self.status {
             None if timed_out => Outcome::Timeout,
             None => Outcome::TransportError,
@@ -97,6 +108,10 @@ impl LambdaAnswer {
             Outcome::TransportError => {
                 invalid("Lambda API unreachable: connection failed or reset".to_string())
             }
+            Outcome::Oversized => invalid(format!(
+                "Status Code: {}; the answer is larger than {MAX_ANSWER_BYTES} bytes, Lambda's response limit",
+                self.status.unwrap_or_default()
+            )),
             Outcome::FunctionError => invalid(format!(
                 "Status Code: {}; Function Error: {}",
                 self.status.unwrap_or_default(),
@@ -153,6 +168,18 @@ mod tests {
         assert_eq!(a.outcome(false), Outcome::Success);
         assert_eq!(a.executed_version.as_deref(), Some("$LATEST"));
         assert!(a.verdict(Outcome::Success, 1).is_ok());
+    }
+
+    #[test]
+    fn an_answer_over_lambdas_limit_is_refused_whatever_its_status() {
+        let limit = LambdaAnswer::from_callout(&[(":status", "200")], vec![b'x'; MAX_ANSWER_BYTES]);
+        assert_eq!(limit.outcome(false), Outcome::Success);
+        let over =
+            LambdaAnswer::from_callout(&[(":status", "200")], vec![b'x'; MAX_ANSWER_BYTES + 1]);
+        assert_eq!(over.outcome(false), Outcome::Oversized);
+        let e = over.verdict(Outcome::Oversized, 1).unwrap_err();
+        assert_eq!(e.key, ErrorKey::InvalidResponse);
+        assert!(e.details.contains("6291456 bytes"), "{}", e.details);
     }
 
     #[test]

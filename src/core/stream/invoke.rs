@@ -18,7 +18,7 @@ pub(super) fn retryable(outcome: Outcome, status: Option<u16>) -> bool {
     match outcome {
         Outcome::Timeout | Outcome::TransportError => true,
         Outcome::ApiError => matches!(status, Some(429) | Some(500..=599)),
-        Outcome::Success | Outcome::FunctionError => false,
+        Outcome::Success | Outcome::FunctionError | Outcome::Oversized => false,
     }
 }
 
@@ -116,6 +116,7 @@ impl Stream {
             Outcome::ApiError => Metric::ApiError,
             Outcome::Timeout => Metric::Timeout,
             Outcome::TransportError => Metric::TransportError,
+            Outcome::Oversized => Metric::Oversized,
         });
         self.host.record_duration_ms(elapsed.as_millis() as u64);
         if retryable(outcome, answer.status) && self.schedule_retry() {
