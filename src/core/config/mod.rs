@@ -2,6 +2,7 @@
 //! [`raw`] mirrors the JSON, [`validate`] turns it into the runtime [`Config`]
 //! that every stream shares.
 
+mod credentials;
 pub mod raw;
 #[cfg(test)]
 mod tests;
