@@ -12,7 +12,6 @@ use crate::core::secret::Secret;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
-use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// What is signed: everything the callout will carry that SigV4 covers.
@@ -38,7 +37,9 @@ struct CachedKey {
     region: String,
     service: String,
     secret: Secret,
-    key: [u8; 32],
+    /// HMAC-SHA256 already keyed with the signing key: cloning it skips the
+    /// two key-pad compressions of every request.
+    mac: Hmac<Sha256>,
 }
 
 thread_local! {
@@ -55,12 +56,12 @@ fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     out
 }
 
-fn signing_key(secret: &Secret, date: &str, region: &str, service: &str) -> [u8; 32] {
+fn signing_mac(secret: &Secret, date: &str, region: &str, service: &str) -> Option<Hmac<Sha256>> {
     KEY.with(|cell| {
         let mut cache = cell.borrow_mut();
         if let Some(c) = cache.as_ref() {
             if c.date == date && c.region == region && c.service == service && c.secret == *secret {
-                return c.key;
+                return Some(c.mac.clone());
             }
         }
         let k_date = hmac(
@@ -70,20 +71,24 @@ fn signing_key(secret: &Secret, date: &str, region: &str, service: &str) -> [u8;
         let k_region = hmac(&k_date, region.as_bytes());
         let k_service = hmac(&k_region, service.as_bytes());
         let key = hmac(&k_service, b"aws4_request");
+        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key).ok()?;
         *cache = Some(CachedKey {
             date: date.to_string(),
             region: region.to_string(),
             service: service.to_string(),
             secret: secret.clone(),
-            key,
+            mac: mac.clone(),
         });
-        key
+        Some(mac)
     })
 }
 
+/// Lowercase hex, without the formatting machinery (three digests a request).
 fn push_hex(out: &mut String, bytes: &[u8]) {
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for &b in bytes {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
     }
 }
 
@@ -97,7 +102,10 @@ fn push_encoded(out: &mut String, s: &[u8], keep_slash: bool) {
         if is_unreserved(b) || (keep_slash && b == b'/') {
             out.push(b as char);
         } else {
-            let _ = write!(out, "%{b:02X}");
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         }
     }
 }
@@ -222,12 +230,14 @@ pub fn sign_headers(
     to_sign.push('\n');
     push_hex(&mut to_sign, &Sha256::digest(canonical.as_bytes()));
 
-    let key = signing_key(&creds.secret_access_key, date, req.region, req.service);
+    let mut mac = signing_mac(&creds.secret_access_key, date, req.region, req.service)
+        .ok_or("cannot key HMAC-SHA256")?;
+    mac.update(to_sign.as_bytes());
     let mut authorization = format!(
         "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_names}, Signature=",
         creds.access_key_id
     );
-    push_hex(&mut authorization, &hmac(&key, to_sign.as_bytes()));
+    push_hex(&mut authorization, &mac.finalize().into_bytes());
 
     let mut out = Vec::with_capacity(3);
     out.push(("x-amz-date".to_string(), date_time.clone()));
