@@ -58,20 +58,25 @@ impl LambdaAnswer {
         for (name, value) in headers {
             let (name, value) = (name.as_ref(), value.as_ref());
             let v = || Some(value.to_string());
-            match name.to_ascii_lowercase().as_str() {
-                ":status" => a.status = value.parse().ok(),
-                "x-amz-function-error" => a.function_error = v(),
-                "x-amz-log-result" => {
-                    a.log_result = base64::engine::general_purpose::STANDARD
-                        .decode(value.trim())
-                        .ok()
-                        .map(|b| String::from_utf8_lossy(&b).into_owned())
-                }
-                "x-amz-executed-version" => a.executed_version = v(),
-                "x-amzn-requestid" => a.request_id = v(),
-                "x-amzn-errortype" => a.error_type = v(),
-                "content-type" => a.content_type = v(),
-                _ => {}
+            // Envoy hands header names in lowercase; compare without allocating.
+            let is = |n: &str| name.eq_ignore_ascii_case(n);
+            if is(":status") {
+                a.status = value.parse().ok();
+            } else if is("x-amz-function-error") {
+                a.function_error = v();
+            } else if is("x-amz-log-result") {
+                a.log_result = base64::engine::general_purpose::STANDARD
+                    .decode(value.trim())
+                    .ok()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned());
+            } else if is("x-amz-executed-version") {
+                a.executed_version = v();
+            } else if is("x-amzn-requestid") {
+                a.request_id = v();
+            } else if is("x-amzn-errortype") {
+                a.error_type = v();
+            } else if is("content-type") {
+                a.content_type = v();
             }
         }
         a
