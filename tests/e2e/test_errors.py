@@ -196,10 +196,13 @@ def test_tightest_timeout_wins(envoys, double, double_config):
 
 def test_unreachable_lambda_gives_500(envoys, backend, double_config, refused_port):
     envoy = envoys.get(double_config(endpoint=f"http://127.0.0.1:{refused_port}", sendToConsumer=False), lambda_to="closed")
+    before = envoy.stat("wasmcustom.aws_lambda.invocations.transport_error")
 
     resp = envoy.get("/unreachable")
 
     expect.invoke_error(resp)
+    assert "Lambda API unreachable" in resp.text, resp.text
+    assert envoy.stat("wasmcustom.aws_lambda.invocations.transport_error") == before + 3, "3 attempts (maxAttempts), each a transport error"
     expect.backend_not_called(backend)
     assert envoy.stat("cluster.lambda.upstream_cx_connect_fail") >= 1, "the callout really tried the closed port"
     assert requests.get(f"{envoy.admin}/ready", timeout=2).text.strip() == "LIVE"

@@ -92,6 +92,11 @@ impl LambdaAnswer {
             None if timed_out => Outcome::Timeout,
             None => Outcome::TransportError,
             Some(504) if timed_out && self.request_id.is_none() => Outcome::Timeout,
+            // Envoy's own answer when it cannot reach the cluster ("upstream
+            // connect error", "no healthy upstream"): Lambda always names its request.
+            Some(503) if self.request_id.is_none() && self.error_type.is_none() => {
+                Outcome::TransportError
+            }
             Some(s) if (200..300).contains(&s) && self.function_error.is_none() => Outcome::Success,
             Some(s) if (200..300).contains(&s) => Outcome::FunctionError,
             Some(_) if self.request_id.is_none() && self.error_type.is_none() && timed_out => {
@@ -249,6 +254,21 @@ mod tests {
         let e = a.verdict(a.outcome(false), 1).unwrap_err();
         assert_eq!(e.key, ErrorKey::InvalidStatusCode);
         assert_eq!(e.status(), 400);
+    }
+
+    #[test]
+    fn envoys_own_503_is_a_transport_failure_but_lambdas_is_not() {
+        let envoy = answer(&[(":status", "503")], "upstream connect error");
+        assert_eq!(envoy.outcome(false), Outcome::TransportError);
+        let lambda = answer(
+            &[
+                (":status", "503"),
+                ("x-amzn-RequestId", "r-1"),
+                ("x-amzn-ErrorType", "ServiceException"),
+            ],
+            "{}",
+        );
+        assert_eq!(lambda.outcome(false), Outcome::ApiError);
     }
 
     #[test]
