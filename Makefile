@@ -7,7 +7,7 @@ PY        := $(VENV)/bin/python
 PYTEST    := $(VENV)/bin/pytest
 REQS      := tests/e2e/requirements.txt
 
-.PHONY: all build test unit lint e2e run bench fuzz venv target clean
+.PHONY: all build test unit lint e2e run bench soak fuzz venv target clean
 
 all: build
 
@@ -45,6 +45,10 @@ bench: build venv
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	cargo bench --bench hot_path -- --warm-up-time 1 --measurement-time 3
 	$(PY) tools/bench.py
+
+soak: build venv
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) tools/soak.py
 
 fuzz:
 	cd fuzz && cargo fuzz run template -- -max_total_time=60

@@ -114,7 +114,7 @@ def double_config(port: int, admin: int) -> dict:
     return bootstrap([listener("double", port, [answer("/big", BIG_ANSWER), answer("/", SMALL_ANSWER)], [BUFFER])], [], admin)
 
 
-def wasm_filter(cfg: dict) -> dict:
+def wasm_filter(cfg: dict, module: Path) -> dict:
     return {
         "name": "envoy.filters.http.wasm",
         "typed_config": {
@@ -122,13 +122,13 @@ def wasm_filter(cfg: dict) -> dict:
             "config": {
                 "name": "aws_lambda",
                 "configuration": {"@type": "type.googleapis.com/google.protobuf.StringValue", "value": json.dumps(cfg)},
-                "vm_config": {"runtime": "envoy.wasm.runtime.v8", "code": {"local": {"filename": str(WASM)}}},
+                "vm_config": {"runtime": "envoy.wasm.runtime.v8", "code": {"local": {"filename": str(module)}}},
             },
         },
     }
 
 
-def gateway_config(ports: dict, double_port: int, admin: int) -> dict:
+def gateway_config(ports: dict, double_port: int, admin: int, module: Path) -> dict:
     creds = {"accessKey": "AKIDBENCHMARK", "secretKey": "benchmark-secret-key"}
     base = {"function": "bench", "region": "us-east-1", "endpoint": f"http://{HOST}:{double_port}", "cluster": "double", **creds}
     wasm_cases = {
@@ -148,7 +148,7 @@ def gateway_config(ports: dict, double_port: int, admin: int) -> dict:
 
     def filters(name: str, cfg: dict) -> list:
         held = cfg["scope"] == "REQUEST_CONTENT" and not name.endswith("_alone")
-        return [wasm_filter(cfg)] + ([BUFFER] if held else [])
+        return [wasm_filter(cfg, module)] + ([BUFFER] if held else [])
 
     listeners = [listener(name, ports[name], unused, filters(name, cfg)) for name, cfg in wasm_cases.items()]
     native = {
@@ -235,14 +235,16 @@ def main() -> None:
     ap.add_argument("--duration", type=int, default=8)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--output", default=str(REPO / "target" / "bench.json"))
+    ap.add_argument("--module", default=str(WASM), help="the .wasm to measure (default: make build's)")
     ap.add_argument("--cases", default=",".join(CASES), help="comma-separated subset (wasm_content and native are always run)")
     args = ap.parse_args()
     chosen = set(args.cases.split(",")) | {"wasm_content", "native", "direct"}
     cases = [c for c in CASES if c in chosen]
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
-    if not WASM.exists():
-        sys.exit(f"{WASM} missing: make build")
+    module = Path(args.module)
+    if not module.exists():
+        sys.exit(f"{module} missing: make build")
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     script = tmp / "post.lua"
     script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(BODY)}\nwrk.headers["Content-Type"] = "application/json"\n')
@@ -251,7 +253,7 @@ def main() -> None:
     procs = []
     try:
         procs.append(start_envoy(double_config(double_port, double_admin), tmp, "double", double_admin, 1))
-        gw = start_envoy(gateway_config(ports, double_port, gw_admin), tmp, "gateway", gw_admin, 1)
+        gw = start_envoy(gateway_config(ports, double_port, gw_admin, module), tmp, "gateway", gw_admin, 1)
         procs.append(gw)
         for c in cases:
             check(ports[c])
