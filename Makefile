@@ -50,8 +50,20 @@ soak: build venv
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) tools/soak.py
 
+# Fuzz each target for FUZZ_SECONDS (libFuzzer needs nightly); new inputs go to the gitignored
+# fuzz/corpus/<target>, the checked-in seeds stay as they are.
+FUZZ_TARGETS ?= template config answer
+FUZZ_SECONDS ?= 60
+
 fuzz:
-	cd fuzz && cargo fuzz run template -- -max_total_time=60
+	@cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  mkdir -p fuzz/corpus/$$t; \
+	  cargo +nightly fuzz run $$t fuzz/corpus/$$t fuzz/seeds/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 || exit 1; \
+	done
 
 clean:
 	cargo clean

@@ -25,7 +25,9 @@ impl Stream {
         };
         if !out.iter().any(|(n, _)| n == "content-type") {
             if let Some(ct) = &answer.content_type {
-                out.push(("content-type".to_string(), ct.clone()));
+                // The Lambda API's header goes into a local reply: CR, LF or NUL
+                // in it would split or break the consumer's response.
+                out.push(("content-type".to_string(), header_safe(ct).into_owned()));
             }
         }
         out

@@ -193,6 +193,29 @@ fn request_scope_send_to_consumer_replies_with_the_function_result() {
 }
 
 #[test]
+fn send_to_consumer_never_forwards_cr_lf_or_nul_from_the_lambda_content_type() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","sendToConsumer":true}"#,
+        Fake {
+            request_headers: request(),
+            ..Default::default()
+        },
+    );
+    s.on_request_headers(true);
+    let hs = h(&[
+        (":status", "200"),
+        ("content-type", "text/plain\r\nset-cookie: a=b\0"),
+    ]);
+    s.on_lambda_answer(7, hs, b"{}".to_vec());
+    let replies = f.replies.borrow();
+    assert_eq!(replies[0].0, 200);
+    assert_eq!(
+        replies[0].1,
+        h(&[("content-type", "text/plain  set-cookie: a=b ")])
+    );
+}
+
+#[test]
 fn wrong_token_is_ignored() {
     let (mut s, f) = stream(
         r#"{"function":"demo"}"#,
