@@ -217,7 +217,7 @@ def test_sts_down_then_back(envoys, moto, world, sts_double, backend, moto_confi
     down = envoy.get("/sts-down")
 
     expect.invoke_error(down)
-    assert "ServiceUnavailable" in down.text or "503" in down.text, down.text
+    assert "STS AssumeRole failed: Status Code: 503; Error Code: ServiceUnavailable" in down.text, down.text
     expect.backend_not_called(backend)
     failed_calls = len(sts_double.requests)
     assert failed_calls >= 1
