@@ -314,3 +314,23 @@ def test_lambda_answer_over_the_limit_is_refused(envoys, double, backend, double
     assert len(double.invocations()) == 1, "an oversized answer is not retried"
     assert envoy.stat("wasmcustom.aws_lambda.invocations.oversized") == before + 1
     _next_request_succeeds(envoy, double)
+
+
+# ----------------------------------------------------------------------------- fail-fast limits
+def test_event_payload_over_one_mb_is_refused_before_calling_lambda(envoys, double, backend, double_config):
+    body = b"e" * (1024 * 1024 + 1)  # Lambda accepts 1 MB for Event invocations
+    cfg = double_config(scope="REQUEST_CONTENT", invocationType="Event", payload="{#request.content}", sendToConsumer=False)
+    envoy = envoys.get(cfg, lambda_to="double", buffer_limit_bytes=4 * 1024 * 1024)
+    before = envoy.stat("wasmcustom.aws_lambda.payload_too_large")
+
+    resp = envoy.post("/event-too-big", body=body, headers={"content-type": "application/octet-stream"})
+
+    err = expect.error_body(resp, 413, "AWS_LAMBDA_PAYLOAD_TOO_LARGE", "The lambda payload exceeds the size AWS Lambda accepts.")
+    assert "1048577 bytes" in err.get("details", ""), err
+    assert double.requests == [], "refused before any Lambda call"
+    expect.backend_not_called(backend)
+    assert envoy.stat("wasmcustom.aws_lambda.payload_too_large") == before + 1
+
+    ok = envoy.post("/event-fits", body=b"e" * 1024, headers={"content-type": "application/octet-stream"})
+    assert ok.status_code == 200, ok.text[:300]
+    assert len(double.invocations()) == 1

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from harness import expect
 from harness.lambda_double import LambdaDouble
@@ -49,3 +50,27 @@ def test_many_requests_keep_one_vm(envoys, double, backend, double_config):
     assert envoy.stat("wasm.envoy.wasm.runtime.v8.created") == created_before, "a VM was re-created (crash?)"
     assert len(backend.requests) == 90
     assert "panicked" not in envoy.log_text()
+
+
+def test_counters_and_latency_histogram_on_prometheus(envoys, double, double_config):
+    double.always(LambdaDouble.function_error("Unhandled"))
+    envoy = envoys.get(double_config(sendToConsumer=True), lambda_to="double", tag="prometheus")
+    expect.invoke_error(envoy.get("/prom-function-error"))
+    double.always(None)
+    assert envoy.get("/prom-ok").status_code == 200
+
+    # Envoy strips its custom "wasmcustom" namespace on Prometheus: the names start with aws_lambda_.
+    def value(text: str, metric: str) -> float:
+        m = re.search(rf"^{metric}(?:\{{[^}}]*\}})? (\S+)$", text, re.M)
+        assert m, f"{metric} not on /stats/prometheus"
+        return float(m.group(1))
+
+    text = envoy.prometheus()
+    assert value(text, "aws_lambda_invocations_success") >= 1
+    assert value(text, "aws_lambda_invocations_function_error") >= 1
+    assert value(text, "aws_lambda_retries") >= 0
+    deadline = time.monotonic() + 12  # histograms appear after Envoy's stats flush (5 s)
+    while value(text, "aws_lambda_duration_ms_count") < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        text = envoy.prometheus()
+    assert value(text, "aws_lambda_duration_ms_count") >= 2, "one latency sample per call"
