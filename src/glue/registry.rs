@@ -39,17 +39,13 @@ impl Registry {
 
     /// The root's timer: sends the retries that are due.
     pub fn fire_due(&self, now: SystemTime) {
-        let due: Vec<u32> = {
-            let mut retries = self.retries.borrow_mut();
-            let ids = retries
-                .iter()
-                .filter(|(_, d)| *d <= now)
-                .map(|(id, _)| *id)
-                .collect();
-            retries.retain(|(_, d)| *d > now);
-            ids
-        };
-        for id in due {
+        let (due, later): (Vec<_>, Vec<_>) = self
+            .retries
+            .take()
+            .into_iter()
+            .partition(|(_, d)| *d <= now);
+        *self.retries.borrow_mut() = later;
+        for (id, _) in due {
             self.run(id, |s| s.on_retry_due(now));
         }
     }

@@ -127,6 +127,14 @@ fn request() -> Headers {
     ])
 }
 
+/// A fake whose request carries the headers of [`request`].
+fn with_request() -> Fake {
+    Fake {
+        request_headers: request(),
+        ..Default::default()
+    }
+}
+
 fn stream(json: &str, fake: Fake) -> (Stream, Rc<Fake>) {
     let env = |_: &str| None;
     let cfg = from_json(json.as_bytes(), &env).unwrap().config;
@@ -151,10 +159,7 @@ fn ok(body: &str) -> (Headers, Vec<u8>) {
 fn request_scope_invokes_then_resumes() {
     let (mut s, f) = stream(
         r#"{"function":"demo","payload":"{\"user\":\"{#request.headers['X-User'][0]}\"}","variables":[{"name":"answer","value":"{#jsonPath(#lambdaResponse.content, '$.v')}"}]}"#,
-        Fake {
-            request_headers: request(),
-            ..Default::default()
-        },
+        with_request(),
     );
     assert_eq!(s.on_request_headers(false), Action::Pause);
     let (cluster, headers, body, timeout) = f.dispatched.borrow()[0].clone();
@@ -175,10 +180,7 @@ fn request_scope_invokes_then_resumes() {
 fn request_scope_send_to_consumer_replies_with_the_function_result() {
     let (mut s, f) = stream(
         r#"{"function":"demo","sendToConsumer":true}"#,
-        Fake {
-            request_headers: request(),
-            ..Default::default()
-        },
+        with_request(),
     );
     s.on_request_headers(true);
     let (hs, b) = ok(r#"{"hello":"world"}"#);
@@ -196,10 +198,7 @@ fn request_scope_send_to_consumer_replies_with_the_function_result() {
 fn send_to_consumer_never_forwards_cr_lf_or_nul_from_the_lambda_content_type() {
     let (mut s, f) = stream(
         r#"{"function":"demo","sendToConsumer":true}"#,
-        Fake {
-            request_headers: request(),
-            ..Default::default()
-        },
+        with_request(),
     );
     s.on_request_headers(true);
     let hs = h(&[
@@ -217,13 +216,7 @@ fn send_to_consumer_never_forwards_cr_lf_or_nul_from_the_lambda_content_type() {
 
 #[test]
 fn wrong_token_is_ignored() {
-    let (mut s, f) = stream(
-        r#"{"function":"demo"}"#,
-        Fake {
-            request_headers: request(),
-            ..Default::default()
-        },
-    );
+    let (mut s, f) = stream(r#"{"function":"demo"}"#, with_request());
     s.on_request_headers(true);
     let (hs, b) = ok("{}");
     s.on_lambda_answer(99, hs, b);
@@ -301,13 +294,7 @@ fn response_content_resumes_without_send_to_consumer() {
 
 #[test]
 fn function_error_gives_500_and_no_resume() {
-    let (mut s, f) = stream(
-        r#"{"function":"demo"}"#,
-        Fake {
-            request_headers: request(),
-            ..Default::default()
-        },
-    );
+    let (mut s, f) = stream(r#"{"function":"demo"}"#, with_request());
     s.on_request_headers(true);
     s.on_lambda_answer(
         7,
@@ -323,13 +310,7 @@ fn function_error_gives_500_and_no_resume() {
 
 #[test]
 fn transport_failure_gives_500() {
-    let (mut s, f) = stream(
-        r#"{"function":"demo","maxAttempts":1}"#,
-        Fake {
-            request_headers: request(),
-            ..Default::default()
-        },
-    );
+    let (mut s, f) = stream(r#"{"function":"demo","maxAttempts":1}"#, with_request());
     s.on_request_headers(true);
     s.on_lambda_answer(7, Vec::new(), Vec::new());
     assert_eq!(f.replies.borrow()[0].0, 500);
@@ -339,10 +320,7 @@ fn transport_failure_gives_500() {
 fn failing_variable_gives_template_variable_exception() {
     let (mut s, f) = stream(
         r#"{"function":"demo","variables":[{"name":"v","value":"{#jsonPath(#lambdaResponse.content, '$.a')}"}]}"#,
-        Fake {
-            request_headers: request(),
-            ..Default::default()
-        },
+        with_request(),
     );
     s.on_request_headers(true);
     let (hs, b) = ok("not json");
@@ -363,10 +341,7 @@ fn failing_variable_gives_template_variable_exception() {
 fn variables_see_earlier_variables_and_filter_state() {
     let (mut s, f) = stream(
         r#"{"function":"demo","variables":[{"name":"a","value":"x"},{"name":"b","value":"{#context.attributes['a']}-{#context.attributes['upstream_var']}"}]}"#,
-        Fake {
-            request_headers: request(),
-            ..Default::default()
-        },
+        with_request(),
     );
     s.on_request_headers(true);
     let (hs, b) = ok("{}");
@@ -392,10 +367,7 @@ fn unknown_cluster_fails_at_once() {
 fn no_credentials_gives_500_with_advice() {
     let env = |_: &str| None;
     let cfg = from_json(br#"{"function":"demo"}"#, &env).unwrap().config;
-    let fake = Rc::new(Fake {
-        request_headers: request(),
-        ..Default::default()
-    });
+    let fake = Rc::new(with_request());
     let mut s = Stream::new(1, Rc::new(cfg), fake.clone(), Rc::new(Fixed(None)));
     s.on_request_headers(true);
     let replies = fake.replies.borrow();
@@ -421,13 +393,7 @@ fn oversized_event_payload_is_refused_before_calling() {
 
 #[test]
 fn log_lines_carry_the_stream_id_and_no_secret() {
-    let (mut s, f) = stream(
-        r#"{"function":"demo"}"#,
-        Fake {
-            request_headers: request(),
-            ..Default::default()
-        },
-    );
+    let (mut s, f) = stream(r#"{"function":"demo"}"#, with_request());
     s.on_request_headers(true);
     let logs = f.logs.borrow();
     assert!(!logs.is_empty());
@@ -471,10 +437,7 @@ fn response_content_send_to_consumer_replaces_the_body_in_place() {
 fn filter_state_values_carry_no_line_breaks_but_templates_see_them() {
     let (mut s, f) = stream(
         r#"{"function":"demo","variables":[{"name":"v","value":"{#jsonPath(#lambdaResponse.content, '$.v')}"},{"name":"w","value":"{#context.attributes['v'].length()}"}]}"#,
-        Fake {
-            request_headers: request(),
-            ..Default::default()
-        },
+        with_request(),
     );
     s.on_request_headers(true);
     let (hs, b) = ok(r#"{"v":"a\r\nx-injected: evil\u0000"}"#);
@@ -490,13 +453,7 @@ fn filter_state_values_carry_no_line_breaks_but_templates_see_them() {
 
 #[test]
 fn error_key_is_published() {
-    let (mut s, f) = stream(
-        r#"{"function":"demo","maxAttempts":1}"#,
-        Fake {
-            request_headers: request(),
-            ..Default::default()
-        },
-    );
+    let (mut s, f) = stream(r#"{"function":"demo","maxAttempts":1}"#, with_request());
     s.on_request_headers(true);
     s.on_lambda_answer(7, h(&[(":status", "429")]), Vec::new());
     assert!(f.filter_state.borrow().contains(&(
@@ -507,13 +464,7 @@ fn error_key_is_published() {
 
 #[test]
 fn outcomes_are_counted() {
-    let (mut s, f) = stream(
-        r#"{"function":"demo"}"#,
-        Fake {
-            request_headers: request(),
-            ..Default::default()
-        },
-    );
+    let (mut s, f) = stream(r#"{"function":"demo"}"#, with_request());
     s.on_request_headers(true);
     s.on_lambda_answer(
         7,
@@ -527,10 +478,7 @@ fn outcomes_are_counted() {
 fn envoy_local_reply_passes_while_the_request_body_is_buffered() {
     let (mut s, f) = stream(
         r#"{"function":"demo","scope":"REQUEST_CONTENT","payload":"{#request.content}"}"#,
-        Fake {
-            request_headers: request(),
-            ..Default::default()
-        },
+        with_request(),
     );
     assert_eq!(s.on_request_headers(false), Action::Continue);
     assert_eq!(s.on_request_body(65536, false), Action::Pause);
@@ -546,13 +494,7 @@ fn later() -> SystemTime {
 
 #[test]
 fn throttled_then_ok_succeeds_after_a_retry() {
-    let (mut s, f) = stream(
-        r#"{"function":"demo"}"#,
-        Fake {
-            request_headers: request(),
-            ..Default::default()
-        },
-    );
+    let (mut s, f) = stream(r#"{"function":"demo"}"#, with_request());
     s.on_request_headers(true);
     s.on_lambda_answer(7, h(&[(":status", "429")]), Vec::new());
     assert!(
@@ -571,13 +513,7 @@ fn throttled_then_ok_succeeds_after_a_retry() {
 
 #[test]
 fn attempts_never_exceed_max_attempts() {
-    let (mut s, f) = stream(
-        r#"{"function":"demo","maxAttempts":3}"#,
-        Fake {
-            request_headers: request(),
-            ..Default::default()
-        },
-    );
+    let (mut s, f) = stream(r#"{"function":"demo","maxAttempts":3}"#, with_request());
     s.on_request_headers(true);
     for _ in 0..3 {
         s.on_lambda_answer(7, h(&[(":status", "503")]), Vec::new());
@@ -596,13 +532,7 @@ fn function_errors_and_client_errors_are_not_retried() {
         ("403", None),
         ("404", None),
     ] {
-        let (mut s, f) = stream(
-            r#"{"function":"demo"}"#,
-            Fake {
-                request_headers: request(),
-                ..Default::default()
-            },
-        );
+        let (mut s, f) = stream(r#"{"function":"demo"}"#, with_request());
         s.on_request_headers(true);
         let mut hs = h(&[(":status", status)]);
         if let Some((n, v)) = extra {
@@ -621,13 +551,7 @@ fn no_retry_when_disabled_or_out_of_budget() {
         r#"{"function":"demo","invocationType":"Event","retryEventInvocations":false}"#,
         r#"{"function":"demo","apiCallTimeoutMs":20}"#,
     ] {
-        let (mut s, f) = stream(
-            json,
-            Fake {
-                request_headers: request(),
-                ..Default::default()
-            },
-        );
+        let (mut s, f) = stream(json, with_request());
         s.on_request_headers(true);
         s.on_lambda_answer(7, Vec::new(), Vec::new());
         assert_eq!(s.retry_due(), None, "{json}");
