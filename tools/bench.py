@@ -117,17 +117,31 @@ def to_ms(v: str) -> float:
     return n / 1000 if unit == "us" else n * 1000 if unit == "s" else n
 
 
-def wrk(port: int, duration: int, connections: int, script: Path) -> dict:
+def cpu_ns(pid: int) -> int:
+    """CPU time all threads of `pid` have run, in ns (the scheduler's own account)."""
+    total = 0
+    for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        try:
+            total += int(stat.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
+def wrk(port: int, duration: int, connections: int, script: Path, gateway: int) -> dict:
+    cpu_before = cpu_ns(gateway)
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), f"http://{HOST}:{port}/invoke"],
         capture_output=True, text=True, timeout=duration + 30,
     ).stdout
+    cpu = cpu_ns(gateway) - cpu_before
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
     p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return {"rps": rps, "p50": p50, "p99": p99, "non2xx": int(non2xx.group(1)) if non2xx else 0, "socket_errors": errors.group(1) if errors else ""}
+    return {"rps": rps, "p50": p50, "p99": p99, "cpu_us": cpu / 1000 / max(requests, 1), "non2xx": int(non2xx.group(1)) if non2xx else 0, "socket_errors": errors.group(1) if errors else ""}
 
 
 def check(port: int) -> None:
@@ -166,32 +180,33 @@ def main() -> None:
         for c in cases:
             check(ports[c])
         for c in cases:  # warm-up
-            wrk(ports[c], 2, args.connections, script)
+            wrk(ports[c], 2, args.connections, script, gw.pid)
         rss_before = rss_kb(gw.pid)
         results = {c: [] for c in cases}
         total = 0
         for r in range(args.rounds):
             order = cases[r % len(cases):] + cases[: r % len(cases)]
             for c in order:
-                res = wrk(ports[c], args.duration, args.connections, script)
+                res = wrk(ports[c], args.duration, args.connections, script, gw.pid)
                 total += int(res["rps"] * args.duration)
                 results[c].append(res)
-                print(f"round {r + 1} {c:18s} {res['rps']:9.0f} req/s  p50 {res['p50']:.3f} ms  p99 {res['p99']:.3f} ms  non-2xx {res['non2xx']}", flush=True)
+                print(f"round {r + 1} {c:18s} {res['rps']:9.0f} req/s  p50 {res['p50']:.3f} ms  p99 {res['p99']:.3f} ms  gateway CPU {res['cpu_us']:.1f} us/req  non-2xx {res['non2xx']}", flush=True)
         rss_after = rss_kb(gw.pid)
-        summary = {c: {k: statistics.median(x[k] for x in results[c]) for k in ("rps", "p50", "p99")} for c in cases}
+        summary = {c: {k: statistics.median(x[k] for x in results[c]) for k in ("rps", "p50", "p99", "cpu_us")} for c in cases}
         print(f"\nmedians over {args.rounds} rounds, {args.duration} s each, {args.connections} connections, 1 Envoy worker:")
-        print(f"{'case':18s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s}")
+        print(f"{'case':18s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s} {'CPU us/req':>10s}")
         for c in cases:
             s = summary[c]
-            print(f"{c:18s} {s['rps']:9.0f} {s['p50']:8.3f} {s['p99']:8.3f}")
+            print(f"{c:18s} {s['rps']:9.0f} {s['p50']:8.3f} {s['p99']:8.3f} {s['cpu_us']:10.1f}")
         a, b, d = summary["wasm_content"], summary["native"], summary["direct"]
         ratios = {
             "a/b throughput": a["rps"] / b["rps"],
             "a/b p99": a["p99"] / b["p99"],
             "a/c throughput": a["rps"] / d["rps"],
+            "b/a gateway CPU per request": b["cpu_us"] / a["cpu_us"],
         }
         for k, v in ratios.items():
-            print(f"{k:15s} {v:.2f}")
+            print(f"{k:27s} {v:.2f}")
         print(f"gateway RSS: {rss_before} kB before, {rss_after} kB after ~{total} requests")
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         Path(args.output).write_text(json.dumps({"summary": summary, "ratios": ratios, "rounds": results, "rss_kb": [rss_before, rss_after]}, indent=1))

@@ -141,6 +141,9 @@ pub struct Needs {
     /// `#request` (its headers are read at request headers, its body kept in
     /// REQUEST_CONTENT); a template that never reads it costs no header copy.
     pub request: bool,
+    /// `#request` beyond its `content` (headers, path, method, timestamp…):
+    /// when only the content is read, no header is copied into the VM.
+    pub request_headers: bool,
     /// `remoteAddress` / `localAddress` (two property reads per stream).
     pub addresses: bool,
 }

@@ -225,6 +225,7 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
     let templates = || payload.iter().chain(variables.iter().map(|v| &v.value));
     let needs = Needs {
         request: templates().any(|t| t.references("request")),
+        request_headers: templates().any(|t| !t.reads_only("request", "content")),
         addresses: templates()
             .any(|t| t.source().contains("remoteAddress") || t.source().contains("localAddress")),
     };

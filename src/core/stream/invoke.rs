@@ -24,8 +24,9 @@ pub(super) fn retryable(outcome: Outcome, status: Option<u16>) -> bool {
 
 impl Stream {
     pub(super) fn with_credentials(&mut self, payload: Vec<u8>) -> Action {
-        match self.creds.credentials(self.id, self.host.now()) {
-            Lookup::Ready(c) => self.invoke(payload, &c),
+        let now = self.host.now();
+        match self.creds.credentials(self.id, now) {
+            Lookup::Ready(c) => self.invoke(payload, &c, now),
             Lookup::Pending => {
                 self.log(LogLevel::Debug, format_args!("waiting for credentials"));
                 self.state = State::WaitingCredentials { payload };
@@ -47,8 +48,7 @@ impl Stream {
         }
     }
 
-    fn invoke(&mut self, payload: Vec<u8>, creds: &Credentials) -> Action {
-        let now = self.host.now();
+    fn invoke(&mut self, payload: Vec<u8>, creds: &Credentials, now: SystemTime) -> Action {
         self.attempts += 1;
         self.first_sent.get_or_insert(now);
         let headers = match self.cfg.target.signed_headers(&payload, creds, now) {

@@ -209,6 +209,11 @@ impl Stream {
     }
 
     fn capture_request(&mut self) {
+        if !self.cfg.needs.request_headers {
+            // Only `#request.content` is read: it is filled in at end of body.
+            self.request = Some(Rc::new(RequestView::default()));
+            return;
+        }
         let now = self.host.now();
         let mut view = RequestView::new(self.host.request_headers(), millis(now));
         if self.cfg.needs.addresses {

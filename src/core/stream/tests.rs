@@ -27,10 +27,12 @@ struct Fake {
     logs: RefCell<Vec<String>>,
     metrics: RefCell<Vec<Metric>>,
     refuse_dispatch: bool,
+    header_copies: RefCell<u32>,
 }
 
 impl Host for Fake {
     fn request_headers(&self) -> Headers {
+        *self.header_copies.borrow_mut() += 1;
         self.request_headers.clone()
     }
     fn response_headers(&self) -> Headers {
@@ -244,6 +246,31 @@ fn request_content_buffers_then_uses_the_body() {
     let (hs, b) = ok("{}");
     s.on_lambda_answer(7, hs, b);
     assert_eq!(*f.resumed_request.borrow(), 1);
+}
+
+#[test]
+fn request_headers_are_copied_only_when_a_template_reads_more_than_the_content() {
+    let run = |payload: &str| {
+        let json =
+            format!(r#"{{"function":"demo","scope":"REQUEST_CONTENT","payload":{payload:?}}}"#);
+        let (mut s, f) = stream(
+            &json,
+            Fake {
+                request_headers: request(),
+                request_body: b"{}".to_vec(),
+                ..Default::default()
+            },
+        );
+        s.on_request_headers(false);
+        s.on_request_body(2, true);
+        let sent = String::from_utf8(f.dispatched.borrow()[0].2.clone()).unwrap();
+        let copies = *f.header_copies.borrow();
+        (sent, copies)
+    };
+    assert_eq!(run("{#request.content}"), ("{}".to_string(), 0));
+    let (sent, copies) = run("{#request.content} {#request.path}");
+    assert_eq!(copies, 1);
+    assert!(sent.starts_with("{} /"), "{sent}");
 }
 
 #[test]

@@ -115,6 +115,48 @@ pub(crate) enum Kind {
 }
 
 impl Expr {
+    /// Calls `f` on this node and every node below it (depth is bounded by the parser).
+    pub(crate) fn walk(&self, f: &mut dyn FnMut(&Expr)) {
+        f(self);
+        match &self.kind {
+            Kind::Lit(_) | Kind::Var(_) | Kind::XPath => {}
+            Kind::Prop { target, .. } => target.walk(f),
+            Kind::Index { target, index, .. } => {
+                target.walk(f);
+                index.walk(f);
+            }
+            Kind::Method { target, args, .. } => {
+                target.walk(f);
+                args.iter().for_each(|a| a.walk(f));
+            }
+            Kind::JsonPath { json, path } => {
+                json.walk(f);
+                if let PathArg::Dynamic(p) = path {
+                    p.walk(f);
+                }
+            }
+            Kind::Neg(e) | Kind::Not(e) => e.walk(f),
+            Kind::Binary { lhs: a, rhs: b, .. }
+            | Kind::And(a, b)
+            | Kind::Or(a, b)
+            | Kind::Elvis(a, b) => {
+                a.walk(f);
+                b.walk(f);
+            }
+            Kind::Ternary {
+                cond,
+                then,
+                otherwise,
+            } => {
+                cond.walk(f);
+                then.walk(f);
+                otherwise.walk(f);
+            }
+            Kind::List(items) => items.iter().for_each(|e| e.walk(f)),
+            Kind::Map(items) => items.iter().for_each(|(_, e)| e.walk(f)),
+        }
+    }
+
     /// Builds a node, computing its height from its children (non-recursively).
     pub(crate) fn new(kind: Kind, offset: usize) -> Expr {
         let child = match &kind {

@@ -236,6 +236,28 @@ impl Template {
         self.vars.iter().any(|v| &**v == root_name)
     }
 
+    /// True when every reference to `#root_name` reads its `member` and
+    /// nothing else (`#request.content`, `#request?.content`): the rest of
+    /// that root need not be built.
+    pub fn reads_only(&self, root_name: &str, member: &str) -> bool {
+        let (mut uses, mut member_uses) = (0usize, 0usize);
+        for part in self.parts.iter() {
+            if let Part::Expr(e) = part {
+                e.walk(&mut |node| match &node.kind {
+                    ast::Kind::Var(v) if &**v == root_name => uses += 1,
+                    ast::Kind::Prop { target, name, .. }
+                        if &**name == member
+                            && matches!(&target.kind, ast::Kind::Var(v) if &**v == root_name) =>
+                    {
+                        member_uses += 1
+                    }
+                    _ => {}
+                });
+            }
+        }
+        uses == member_uses
+    }
+
     /// The source text.
     pub fn source(&self) -> &str {
         &self.source

@@ -308,6 +308,32 @@ fn references_and_literal() {
 }
 
 #[test]
+fn reads_only_one_member() {
+    let only = |src: &str| {
+        Template::compile(src)
+            .unwrap()
+            .reads_only("request", "content")
+    };
+    assert!(only("{#request.content}"));
+    assert!(only(
+        "{\"a\": {#request?.content}, \"b\": {#jsonPath(#request.content, '$.x')}}"
+    ));
+    assert!(only("no block at all"));
+    assert!(only("{#response.content}"));
+    assert!(!only("{#request.content} {#request.headers['x'][0]}"));
+    assert!(!only("{#request}"));
+    assert!(!only("{#request['content']}"));
+    assert!(!only("{#request.contentx}"));
+    assert!(!only("{#true ? #request.path : #request.content}"));
+    assert!(!only(
+        "{#request.content.length() > 2 ? #request.method : 1}"
+    ));
+    assert!(only(
+        "{#request.content.length() > 2 ? #request.content : 1}"
+    ));
+}
+
+#[test]
 fn fuzz_seeds_compile_and_render() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds/template");
     let mut seen = 0;
