@@ -171,7 +171,8 @@ fn bench(c: &mut Criterion) {
         "us-east-1",
         "RequestResponse",
         "None",
-    );
+    )
+    .unwrap();
     let creds = Credentials::new(
         "AKIDEXAMPLE",
         "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",

@@ -1,7 +1,7 @@
 //! The Lambda `Invoke` request: where it goes (fixed at configuration time)
 //! and the signed headers of one call.
 
-use crate::core::aws::sigv4::{sign_headers, Signable};
+use crate::core::aws::sigv4::Prepared;
 use crate::core::credentials::Credentials;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::time::SystemTime;
@@ -14,7 +14,7 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Everything about the Invoke call that does not depend on the request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct InvokeTarget {
     /// `host[:port]` of the endpoint: sent as `:authority` and signed as `host`.
     pub authority: String,
@@ -23,6 +23,8 @@ pub struct InvokeTarget {
     pub region: String,
     pub invocation_type: &'static str,
     pub log_type: &'static str,
+    /// The signature's request-independent part, computed once.
+    signer: Prepared,
 }
 
 impl InvokeTarget {
@@ -34,7 +36,7 @@ impl InvokeTarget {
         region: &str,
         invocation_type: &'static str,
         log_type: &'static str,
-    ) -> Self {
+    ) -> Result<Self, String> {
         let mut path = format!(
             "{}/2015-03-31/functions/{}/invocations",
             base_path.trim_end_matches('/'),
@@ -44,13 +46,25 @@ impl InvokeTarget {
             path.push_str("?Qualifier=");
             path.extend(utf8_percent_encode(q, PATH_SEGMENT));
         }
-        InvokeTarget {
+        let signer = Prepared::new(
+            "POST",
+            authority,
+            &path,
+            &[
+                ("x-amz-invocation-type", invocation_type),
+                ("x-amz-log-type", log_type),
+            ],
+            "lambda",
+            region,
+        )?;
+        Ok(InvokeTarget {
             authority: authority.to_string(),
             path_and_query: path,
             region: region.to_string(),
             invocation_type,
             log_type,
-        }
+            signer,
+        })
     }
 
     /// The callout headers (pseudo-headers first) for one invocation with `body`.
@@ -61,31 +75,17 @@ impl InvokeTarget {
         creds: &Credentials,
         now: SystemTime,
     ) -> Result<Vec<(String, String)>, String> {
-        let amz = [
-            ("x-amz-invocation-type", self.invocation_type),
-            ("x-amz-log-type", self.log_type),
-        ];
-        let signed = sign_headers(
-            &Signable {
-                method: "POST",
-                authority: &self.authority,
-                path_and_query: &self.path_and_query,
-                headers: &amz,
-                body,
-                service: "lambda",
-                region: &self.region,
-                time: now,
-            },
-            creds,
-        )?;
+        let signed = self.signer.sign(body, creds, now)?;
         let mut headers = Vec::with_capacity(8 + signed.len());
         headers.push((":method".to_string(), "POST".to_string()));
         headers.push((":path".to_string(), self.path_and_query.clone()));
         headers.push((":authority".to_string(), self.authority.clone()));
         headers.push(("content-type".to_string(), "application/json".to_string()));
-        for (n, v) in amz {
-            headers.push((n.to_string(), v.to_string()));
-        }
+        headers.push((
+            "x-amz-invocation-type".to_string(),
+            self.invocation_type.to_string(),
+        ));
+        headers.push(("x-amz-log-type".to_string(), self.log_type.to_string()));
         headers.extend(signed);
         Ok(headers)
     }
@@ -105,6 +105,7 @@ mod tests {
             "RequestResponse",
             "None",
         )
+        .unwrap()
     }
 
     #[test]
@@ -145,7 +146,8 @@ mod tests {
             "us-east-1",
             "Event",
             "None",
-        );
+        )
+        .unwrap();
         assert_eq!(
             t.path_and_query,
             "/function/2015-03-31/functions/demo/invocations"

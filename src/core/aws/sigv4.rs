@@ -12,6 +12,7 @@ use crate::core::secret::Secret;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
+use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// What is signed: everything the callout will carry that SigV4 covers.
@@ -31,7 +32,8 @@ pub struct Signable<'a> {
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
-/// The derived key of one (date, region, service, secret).
+/// The derived key of one (date, region, service, secret), and the
+/// string-to-sign head of the current second.
 struct CachedKey {
     date: String,
     region: String,
@@ -40,6 +42,12 @@ struct CachedKey {
     /// HMAC-SHA256 already keyed with the signing key: cloning it skips the
     /// two key-pad compressions of every request.
     mac: Hmac<Sha256>,
+    /// The UNIX second of `date_time`, and `mac` after it absorbed
+    /// `AWS4-HMAC-SHA256\n{date_time}\n{scope}\n` (the same for every
+    /// request of that second).
+    second: u64,
+    date_time: String,
+    stamped: Hmac<Sha256>,
 }
 
 thread_local! {
@@ -56,40 +64,86 @@ fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     out
 }
 
-fn signing_mac(secret: &Secret, date: &str, region: &str, service: &str) -> Option<Hmac<Sha256>> {
+fn push_scope(out: &mut String, date: &str, region: &str, service: &str) {
+    out.push_str(date);
+    out.push('/');
+    out.push_str(region);
+    out.push('/');
+    out.push_str(service);
+    out.push_str("/aws4_request");
+}
+
+/// `x-amz-date` for `secs` and the keyed HMAC that has absorbed the head of
+/// the string to sign; derived (four HMACs) once per day, region, service
+/// and secret, stamped once per second.
+fn stamped_mac(
+    secret: &Secret,
+    secs: u64,
+    region: &str,
+    service: &str,
+) -> Option<(String, Hmac<Sha256>)> {
     KEY.with(|cell| {
         let mut cache = cell.borrow_mut();
-        if let Some(c) = cache.as_ref() {
-            if c.date == date && c.region == region && c.service == service && c.secret == *secret {
-                return Some(c.mac.clone());
-            }
+        let same_key =
+            |c: &CachedKey| c.region == region && c.service == service && c.secret == *secret;
+        if let Some(c) = cache.as_ref().filter(|c| c.second == secs && same_key(c)) {
+            return Some((c.date_time.clone(), c.stamped.clone()));
         }
-        let k_date = hmac(
-            format!("AWS4{}", secret.expose()).as_bytes(),
-            date.as_bytes(),
-        );
-        let k_region = hmac(&k_date, region.as_bytes());
-        let k_service = hmac(&k_region, service.as_bytes());
-        let key = hmac(&k_service, b"aws4_request");
-        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key).ok()?;
+        let date_time = amz_date(UNIX_EPOCH + std::time::Duration::from_secs(secs));
+        let date = &date_time[..8];
+        let mac = match cache.as_ref().filter(|c| c.date == date && same_key(c)) {
+            Some(c) => c.mac.clone(),
+            None => {
+                let k_date = hmac(
+                    format!("AWS4{}", secret.expose()).as_bytes(),
+                    date.as_bytes(),
+                );
+                let k_region = hmac(&k_date, region.as_bytes());
+                let k_service = hmac(&k_region, service.as_bytes());
+                let key = hmac(&k_service, b"aws4_request");
+                <Hmac<Sha256> as KeyInit>::new_from_slice(&key).ok()?
+            }
+        };
+        let mut head = String::with_capacity(96);
+        head.push_str(ALGORITHM);
+        head.push('\n');
+        head.push_str(&date_time);
+        head.push('\n');
+        push_scope(&mut head, date, region, service);
+        head.push('\n');
+        let mut stamped = mac.clone();
+        stamped.update(head.as_bytes());
         *cache = Some(CachedKey {
             date: date.to_string(),
             region: region.to_string(),
             service: service.to_string(),
             secret: secret.clone(),
-            mac: mac.clone(),
+            mac,
+            second: secs,
+            date_time: date_time.clone(),
+            stamped: stamped.clone(),
         });
-        Some(mac)
+        Some((date_time, stamped))
     })
 }
 
-/// Lowercase hex, without the formatting machinery (three digests a request).
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+
+/// Lowercase hex, without the formatting machinery.
 fn push_hex(out: &mut String, bytes: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     for &b in bytes {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 15)]));
+        out.push(char::from(HEX_LOWER[usize::from(b >> 4)]));
+        out.push(char::from(HEX_LOWER[usize::from(b & 15)]));
     }
+}
+
+/// A 32-byte digest as lowercase hex in `buf` (hashed again, never stored).
+fn hex_into<'b>(buf: &'b mut [u8; 64], digest: &[u8]) -> &'b [u8] {
+    for (pair, &b) in buf.chunks_exact_mut(2).zip(digest) {
+        pair[0] = HEX_LOWER[usize::from(b >> 4)];
+        pair[1] = HEX_LOWER[usize::from(b & 15)];
+    }
+    &buf[..]
 }
 
 fn is_unreserved(b: u8) -> bool {
@@ -161,94 +215,206 @@ pub fn sign_headers(
     req: &Signable<'_>,
     creds: &Credentials,
 ) -> Result<Vec<(String, String)>, String> {
-    let date_time = amz_date(req.time);
-    let date = &date_time[..8];
-    let (path, query) = req
-        .path_and_query
-        .split_once('?')
-        .unwrap_or((req.path_and_query, ""));
-    if !path.starts_with('/') {
-        return Err(format!("request path {path:?} must start with '/'"));
-    }
+    let prepared = Prepared::new(
+        req.method,
+        req.authority,
+        req.path_and_query,
+        req.headers,
+        req.service,
+        req.region,
+    )?;
+    prepared.sign(req.body, creds, req.time)
+}
 
-    let mut headers: Vec<(&str, &str)> = Vec::with_capacity(req.headers.len() + 3);
-    headers.push(("host", req.authority));
-    headers.push(("x-amz-date", &date_time));
-    if let Some(token) = &creds.session_token {
-        headers.push(("x-amz-security-token", token.expose()));
-    }
-    headers.extend(req.headers.iter().copied());
-    headers.sort_by(|a, b| a.0.cmp(b.0));
+/// Everything of a signature that does not depend on the request, computed
+/// once (the Invoke target keeps one for the life of the configuration):
+/// the SHA-256 state of the canonical request up to `x-amz-date`, the
+/// constant headers after it and the signed-headers lists.
+#[derive(Clone)]
+pub struct Prepared {
+    region: String,
+    service: String,
+    /// Has absorbed `METHOD\npath\nquery\n` and the headers sorted before `x-amz-date` (`host`…).
+    head: Sha256,
+    /// `name:value\n` lines of the headers sorted after `x-amz-date`, with their names.
+    tail: Vec<(String, String)>,
+    /// `SignedHeaders` without and with `x-amz-security-token`.
+    signed: String,
+    signed_with_token: String,
+}
 
-    let mut canonical = String::with_capacity(256 + req.path_and_query.len());
-    canonical.push_str(req.method);
-    canonical.push('\n');
-    // Services other than S3 encode the (already encoded) path once more.
-    push_encoded(&mut canonical, path.as_bytes(), true);
-    canonical.push('\n');
-    let mut params: Vec<(Vec<u8>, Vec<u8>)> = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect();
-    params.sort();
-    for (i, (k, v)) in params.iter().enumerate() {
-        if i > 0 {
-            canonical.push('&');
+const DATE: &str = "x-amz-date";
+const TOKEN: &str = "x-amz-security-token";
+
+impl Prepared {
+    /// `headers`: the constant headers to sign besides `host` (lowercase names).
+    pub fn new(
+        method: &str,
+        authority: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        service: &str,
+        region: &str,
+    ) -> Result<Prepared, String> {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
+        if !path.starts_with('/') {
+            return Err(format!("request path {path:?} must start with '/'"));
         }
-        push_encoded(&mut canonical, k, false);
-        canonical.push('=');
-        push_encoded(&mut canonical, v, false);
-    }
-    canonical.push('\n');
-    let mut signed_names = String::with_capacity(96);
-    for (i, (name, value)) in headers.iter().enumerate() {
-        canonical.push_str(name);
-        canonical.push(':');
-        push_header_value(&mut canonical, value);
+        let mut canonical = String::with_capacity(128 + path_and_query.len());
+        canonical.push_str(method);
         canonical.push('\n');
-        if i > 0 {
-            signed_names.push(';');
+        // Services other than S3 encode the (already encoded) path once more.
+        push_encoded(&mut canonical, path.as_bytes(), true);
+        canonical.push('\n');
+        let mut params: Vec<(Vec<u8>, Vec<u8>)> = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (percent_decode(k), percent_decode(v))
+            })
+            .collect();
+        params.sort();
+        for (i, (k, v)) in params.iter().enumerate() {
+            if i > 0 {
+                canonical.push('&');
+            }
+            push_encoded(&mut canonical, k, false);
+            canonical.push('=');
+            push_encoded(&mut canonical, v, false);
         }
-        signed_names.push_str(name);
+        canonical.push('\n');
+
+        let mut constant: Vec<(&str, &str)> = Vec::with_capacity(headers.len() + 1);
+        constant.push(("host", authority));
+        constant.extend(headers.iter().copied());
+        constant.sort_by(|a, b| a.0.cmp(b.0));
+        let line = |name: &str, value: &str| {
+            let mut l = format!("{name}:");
+            push_header_value(&mut l, value);
+            l.push('\n');
+            l
+        };
+        let mut tail = Vec::new();
+        let (mut signed, mut signed_with_token) = (Vec::new(), Vec::new());
+        for (name, value) in &constant {
+            if *name < DATE {
+                canonical.push_str(&line(name, value));
+                signed.push(*name);
+            } else {
+                tail.push((name.to_string(), line(name, value)));
+            }
+        }
+        signed.push(DATE);
+        signed_with_token.clone_from(&signed);
+        let mut token_placed = false;
+        for (name, _) in &tail {
+            if !token_placed && TOKEN < name.as_str() {
+                signed_with_token.push(TOKEN);
+                token_placed = true;
+            }
+            signed.push(name);
+            signed_with_token.push(name);
+        }
+        if !token_placed {
+            signed_with_token.push(TOKEN);
+        }
+        let mut head = Sha256::new();
+        head.update(canonical.as_bytes());
+        Ok(Prepared {
+            region: region.to_string(),
+            service: service.to_string(),
+            head,
+            signed: signed.join(";"),
+            signed_with_token: signed_with_token.join(";"),
+            tail,
+        })
     }
-    canonical.push('\n');
-    canonical.push_str(&signed_names);
-    canonical.push('\n');
-    push_hex(&mut canonical, &Sha256::digest(req.body));
 
-    let scope = format!("{date}/{}/{}/aws4_request", req.region, req.service);
-    let mut to_sign = String::with_capacity(160);
-    to_sign.push_str(ALGORITHM);
-    to_sign.push('\n');
-    to_sign.push_str(&date_time);
-    to_sign.push('\n');
-    to_sign.push_str(&scope);
-    to_sign.push('\n');
-    push_hex(&mut to_sign, &Sha256::digest(canonical.as_bytes()));
+    /// The headers that sign one request with `body` at `time`.
+    pub fn sign(
+        &self,
+        body: &[u8],
+        creds: &Credentials,
+        time: SystemTime,
+    ) -> Result<Vec<(String, String)>, String> {
+        let secs = time
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let (date_time, mut mac) =
+            stamped_mac(&creds.secret_access_key, secs, &self.region, &self.service)
+                .ok_or("cannot key HMAC-SHA256")?;
+        let token = creds.session_token.as_ref().map(|t| {
+            let mut l = format!("{TOKEN}:");
+            push_header_value(&mut l, t.expose());
+            l.push('\n');
+            l
+        });
+        let signed = match token {
+            Some(_) => &self.signed_with_token,
+            None => &self.signed,
+        };
 
-    let mut mac = signing_mac(&creds.secret_access_key, date, req.region, req.service)
-        .ok_or("cannot key HMAC-SHA256")?;
-    mac.update(to_sign.as_bytes());
-    let mut authorization = format!(
-        "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_names}, Signature=",
-        creds.access_key_id
-    );
-    push_hex(&mut authorization, &mac.finalize().into_bytes());
+        let mut canonical = self.head.clone();
+        canonical.update(DATE.as_bytes());
+        canonical.update(b":");
+        canonical.update(date_time.as_bytes());
+        canonical.update(b"\n");
+        let mut token_line = token.as_deref();
+        for (name, line) in &self.tail {
+            if let Some(t) = token_line.filter(|_| TOKEN < name.as_str()) {
+                canonical.update(t.as_bytes());
+                token_line = None;
+            }
+            canonical.update(line.as_bytes());
+        }
+        if let Some(t) = token_line {
+            canonical.update(t.as_bytes());
+        }
+        canonical.update(b"\n");
+        canonical.update(signed.as_bytes());
+        canonical.update(b"\n");
+        let mut hex = [0u8; 64];
+        canonical.update(hex_into(&mut hex, &Sha256::digest(body)));
+        mac.update(hex_into(&mut hex, &canonical.finalize()));
 
-    let mut out = Vec::with_capacity(3);
-    out.push(("x-amz-date".to_string(), date_time.clone()));
-    out.push(("authorization".to_string(), authorization));
-    if let Some(token) = &creds.session_token {
-        out.push((
-            "x-amz-security-token".to_string(),
-            token.expose().to_string(),
-        ));
+        let mut authorization = String::with_capacity(200);
+        authorization.push_str(ALGORITHM);
+        authorization.push_str(" Credential=");
+        authorization.push_str(&creds.access_key_id);
+        authorization.push('/');
+        push_scope(
+            &mut authorization,
+            &date_time[..8],
+            &self.region,
+            &self.service,
+        );
+        authorization.push_str(", SignedHeaders=");
+        authorization.push_str(signed);
+        authorization.push_str(", Signature=");
+        push_hex(&mut authorization, &mac.finalize().into_bytes());
+
+        let mut out = Vec::with_capacity(3);
+        out.push((DATE.to_string(), date_time));
+        out.push(("authorization".to_string(), authorization));
+        if let Some(token) = &creds.session_token {
+            out.push((TOKEN.to_string(), token.expose().to_string()));
+        }
+        Ok(out)
     }
-    Ok(out)
+}
+
+impl fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Prepared")
+            .field("region", &self.region)
+            .field("service", &self.service)
+            .field("signed", &self.signed)
+            .finish_non_exhaustive()
+    }
 }
 
 #[cfg(test)]

@@ -232,7 +232,8 @@ fn identical_to_aws_sigv4_on_random_invoke_requests() {
             region,
             ["RequestResponse", "Event", "DryRun"][rng.below(3)],
             ["None", "Tail"][rng.below(2)],
-        );
+        )
+        .unwrap();
         let body: Vec<u8> = (0..rng.below(300)).map(|_| rng.next() as u8).collect();
         let token = (rng.below(2) == 0).then(|| {
             rng.word(
@@ -264,14 +265,40 @@ fn identical_to_aws_sigv4_on_random_invoke_requests() {
             region,
             time,
         };
+        let expected = reference(&req, &c);
         let mut ours = sign_headers(&req, &c).unwrap();
         ours.sort();
-        assert_eq!(
-            ours,
-            reference(&req, &c),
-            "request {i}: {}",
-            target.path_and_query
-        );
+        assert_eq!(ours, expected, "request {i}: {}", target.path_and_query);
+        // The configured target's prepared signer, twice: the second call is
+        // served from the per-second cache; then the next second.
+        for (t, want) in [
+            (time, &expected),
+            (time, &expected),
+            (
+                time + Duration::from_secs(1),
+                &reference(
+                    &Signable {
+                        time: time + Duration::from_secs(1),
+                        ..req
+                    },
+                    &c,
+                ),
+            ),
+        ] {
+            let mut prepared: Vec<(String, String)> = target
+                .signed_headers(&body, &c, t)
+                .unwrap()
+                .into_iter()
+                .filter(|(n, _)| {
+                    matches!(
+                        n.as_str(),
+                        "x-amz-date" | "authorization" | "x-amz-security-token"
+                    )
+                })
+                .collect();
+            prepared.sort();
+            assert_eq!(&prepared, want, "prepared request {i}");
+        }
     }
 }
 

@@ -237,7 +237,8 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
         &region,
         invocation_type.as_str(),
         log_type,
-    );
+    )
+    .map_err(|e| err("endpoint", e))?;
     Ok(Parsed {
         config: Config {
             scope,
