@@ -43,6 +43,7 @@ run: build venv
 
 bench: build venv
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	cargo build --release --target wasm32-wasip1 --manifest-path tools/callout_floor/Cargo.toml --target-dir target/floor
 	cargo bench --bench hot_path -- --warm-up-time 1 --measurement-time 3
 	$(PY) tools/bench.py
 

@@ -13,6 +13,8 @@ One run on this machine:
       wasm_vars8     this filter, REQUEST_CONTENT, 8 variables by #jsonPath from a 2 KB answer
       wasm_content_alone  as wasm_content without the buffer filter: the router opens an upstream request
                      (HTTP/1) while the filter holds the body, and Envoy resets it when the filter answers
+      wasm_floor     tools/callout_floor, set up as wasm_content: read the body, one unsigned callout,
+                     a local reply; what any proxy-wasm filter built this way costs, before its own work
   * wrk (Debian package) POSTs a small JSON body with fixed connections and duration; the cases are
     interleaved and repeated; the medians of requests/s, p50 and p99 are printed with the ratios.
 
@@ -37,7 +39,8 @@ from envoylab import BUFFER, HOST, REPO, WASM, bootstrap, cluster, envoy_bin, fr
 BODY = json.dumps({"order": 1234, "items": ["a", "b", "c"], "customer": {"id": "c-42", "tier": "gold"}})
 SMALL_ANSWER = json.dumps({"statusCode": 200, "body": "ok", "echo": "static"})
 BIG_ANSWER = json.dumps({f"field{i}": {"id": i, "name": f"name-{i}", "tags": ["x" * 20, "y" * 20]} for i in range(24)})
-CASES = ["wasm_content", "native", "direct", "wasm_request", "wasm_vars8", "wasm_content_alone"]
+CASES = ["wasm_content", "native", "direct", "wasm_request", "wasm_vars8", "wasm_content_alone", "wasm_floor"]
+FLOOR = REPO / "target" / "floor" / "wasm32-wasip1" / "release" / "callout_floor.wasm"
 
 
 def double_config(port: int, admin: int) -> dict:
@@ -50,7 +53,7 @@ def double_config(port: int, admin: int) -> dict:
     return bootstrap([listener("double", port, [answer("/big", BIG_ANSWER), answer("/", SMALL_ANSWER)], [BUFFER])], [], admin)
 
 
-def gateway_config(ports: dict, double_port: int, admin: int, module: Path) -> dict:
+def gateway_config(ports: dict, double_port: int, admin: int, module: Path, floor: Path) -> dict:
     creds = {"accessKey": "AKIDBENCHMARK", "secretKey": "benchmark-secret-key"}
     base = {"function": "bench", "region": "us-east-1", "endpoint": f"http://{HOST}:{double_port}", "cluster": "double", **creds}
     wasm_cases = {
@@ -66,11 +69,12 @@ def gateway_config(ports: dict, double_port: int, admin: int, module: Path) -> d
         },
     }
     wasm_cases["wasm_content_alone"] = wasm_cases["wasm_content"]
+    wasm_cases["wasm_floor"] = wasm_cases["wasm_content"]
     unused = [{"match": {"prefix": "/"}, "route": {"cluster": "backend_unused"}}]
 
     def filters(name: str, cfg: dict) -> list:
         held = cfg["scope"] == "REQUEST_CONTENT" and not name.endswith("_alone")
-        return [wasm_filter(cfg, module)] + ([BUFFER] if held else [])
+        return [wasm_filter(cfg, floor if name == "wasm_floor" else module)] + ([BUFFER] if held else [])
 
     listeners = [listener(name, ports[name], unused, filters(name, cfg)) for name, cfg in wasm_cases.items()]
     native = {
@@ -167,6 +171,8 @@ def main() -> None:
     module = Path(args.module)
     if not module.exists():
         sys.exit(f"{module} missing: make build")
+    if "wasm_floor" in cases and not FLOOR.exists():
+        sys.exit(f"{FLOOR} missing: make bench builds it (tools/callout_floor)")
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     script = tmp / "post.lua"
     script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(BODY)}\nwrk.headers["Content-Type"] = "application/json"\n')
@@ -175,7 +181,7 @@ def main() -> None:
     procs = []
     try:
         procs.append(start_envoy(double_config(double_port, double_admin), tmp, "double", double_admin, 1))
-        gw = start_envoy(gateway_config(ports, double_port, gw_admin, module), tmp, "gateway", gw_admin, 1)
+        gw = start_envoy(gateway_config(ports, double_port, gw_admin, module, FLOOR), tmp, "gateway", gw_admin, 1)
         procs.append(gw)
         for c in cases:
             check(ports[c])

@@ -5,14 +5,17 @@ use super::registry::Registry;
 use crate::core::stream::{Action as CoreAction, Stream};
 use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::Action;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 pub struct HttpFilter {
     id: u32,
-    /// Shared with the registry when the root may have to wake the stream.
+    /// Shared with the registry once the root has to wake the stream.
     stream: Rc<RefCell<Stream>>,
     registry: Option<Rc<Registry>>,
+    /// Whether this stream is in the registry: only streams that wait for
+    /// credentials or a retry are (most never are, and cost it nothing).
+    enlisted: Cell<bool>,
 }
 
 impl HttpFilter {
@@ -21,23 +24,38 @@ impl HttpFilter {
             id,
             stream,
             registry,
+            enlisted: Cell::new(false),
         }
     }
 
     fn with(&self, f: impl FnOnce(&mut Stream) -> CoreAction) -> Action {
         match self.stream.try_borrow_mut() {
-            Ok(mut s) => match f(&mut s) {
-                CoreAction::Continue => Action::Continue,
-                CoreAction::Pause => Action::Pause,
-            },
+            Ok(mut s) => {
+                let action = f(&mut s);
+                self.enlist_if_waiting(&s);
+                match action {
+                    CoreAction::Continue => Action::Continue,
+                    CoreAction::Pause => Action::Pause,
+                }
+            }
             Err(_) => Action::Pause,
+        }
+    }
+
+    /// Hands the stream to the registry when the root's timer or a
+    /// credentials answer will have to resume it.
+    fn enlist_if_waiting(&self, s: &Stream) {
+        let Some(r) = &self.registry else { return };
+        let waiting = s.waits_for_credentials() || s.retry_due().is_some();
+        if waiting && !self.enlisted.replace(true) {
+            r.add(self.id, &self.stream);
         }
     }
 }
 
 impl Drop for HttpFilter {
     fn drop(&mut self) {
-        if let Some(r) = &self.registry {
+        if let Some(r) = self.registry.as_ref().filter(|_| self.enlisted.get()) {
             r.remove(self.id);
         }
     }
@@ -54,6 +72,7 @@ impl Context for HttpFilter {
         let (headers, body) = callout_answer(body_size);
         if let Ok(mut s) = self.stream.try_borrow_mut() {
             s.on_lambda_answer(token, headers, body);
+            self.enlist_if_waiting(&s);
             if let Some(r) = &self.registry {
                 r.after_answer(self.id, &s);
             }

@@ -159,9 +159,6 @@ impl RootContext for PolicyRoot {
         let host: Rc<dyn Host> = self.host.clone();
         let stream = Rc::new(RefCell::new(Stream::new(context_id, cfg, host, creds)));
         let registry = self.timed.then(|| self.registry.clone());
-        if let Some(r) = &registry {
-            r.add(context_id, &stream);
-        }
         Some(Box::new(HttpFilter::new(context_id, stream, registry)))
     }
 
