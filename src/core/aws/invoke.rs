@@ -3,8 +3,11 @@
 
 use crate::core::aws::sigv4::Prepared;
 use crate::core::credentials::Credentials;
+use crate::core::secret::Secret;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use std::time::SystemTime;
+use std::cell::RefCell;
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// RFC 3986 unreserved characters stay; everything else (`:` of an ARN first) is escaped.
 const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -25,6 +28,35 @@ pub struct InvokeTarget {
     pub log_type: &'static str,
     /// The signature's request-independent part, computed once.
     signer: Prepared,
+    /// The configuration's payload when it has no `{#…}` block.
+    fixed: Option<FixedPayload>,
+}
+
+/// A payload that is the same for every request: its signed headers are the
+/// same for every request of one second with the same credentials, so they
+/// are computed once a second (SigV4 is deterministic: this is exactly what
+/// signing again would produce).
+#[derive(Clone)]
+struct FixedPayload {
+    body: Vec<u8>,
+    last: RefCell<Option<Stamped>>,
+}
+
+#[derive(Clone)]
+struct Stamped {
+    second: u64,
+    access_key_id: String,
+    secret: Secret,
+    token: Option<Secret>,
+    headers: Vec<(String, String)>,
+}
+
+impl fmt::Debug for FixedPayload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FixedPayload")
+            .field("bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl InvokeTarget {
@@ -64,7 +96,50 @@ impl InvokeTarget {
             invocation_type,
             log_type,
             signer,
+            fixed: None,
         })
+    }
+
+    /// Declares the payload every request sends (a template without blocks).
+    pub fn with_fixed_payload(mut self, body: Vec<u8>) -> Self {
+        self.fixed = Some(FixedPayload {
+            body,
+            last: RefCell::new(None),
+        });
+        self
+    }
+
+    fn sign(
+        &self,
+        body: &[u8],
+        creds: &Credentials,
+        now: SystemTime,
+    ) -> Result<Vec<(String, String)>, String> {
+        let Some(fixed) = self.fixed.as_ref().filter(|f| f.body == body) else {
+            return self.signer.sign(body, creds, now);
+        };
+        let second = now
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let same = |s: &Stamped| {
+            s.second == second
+                && s.access_key_id == creds.access_key_id
+                && s.secret == creds.secret_access_key
+                && s.token == creds.session_token
+        };
+        if let Some(s) = fixed.last.borrow().as_ref().filter(|s| same(s)) {
+            return Ok(s.headers.clone());
+        }
+        let headers = self.signer.sign(body, creds, now)?;
+        *fixed.last.borrow_mut() = Some(Stamped {
+            second,
+            access_key_id: creds.access_key_id.clone(),
+            secret: creds.secret_access_key.clone(),
+            token: creds.session_token.clone(),
+            headers: headers.clone(),
+        });
+        Ok(headers)
     }
 
     /// The callout headers (pseudo-headers first) for one invocation with `body`.
@@ -75,7 +150,7 @@ impl InvokeTarget {
         creds: &Credentials,
         now: SystemTime,
     ) -> Result<Vec<(String, String)>, String> {
-        let signed = self.signer.sign(body, creds, now)?;
+        let signed = self.sign(body, creds, now)?;
         let mut headers = Vec::with_capacity(8 + signed.len());
         headers.push((":method".to_string(), "POST".to_string()));
         headers.push((":path".to_string(), self.path_and_query.clone()));
@@ -152,6 +227,36 @@ mod tests {
             t.path_and_query,
             "/function/2015-03-31/functions/demo/invocations"
         );
+    }
+
+    #[test]
+    fn a_fixed_payload_is_signed_once_a_second_per_credentials() {
+        let t = target("demo", None).with_fixed_payload(b"{\"k\":1}".to_vec());
+        let fresh = target("demo", None);
+        let a = Credentials::new("AKID", "secret", None);
+        let b = Credentials::new("AKID", "secret", Some("tok".into()));
+        let c = Credentials::new("AKID", "other", None);
+        let t0 = UNIX_EPOCH + std::time::Duration::from_millis(1_764_000_000_100);
+        let cases = [
+            (&b"{\"k\":1}"[..], &a, t0),
+            (b"{\"k\":1}", &a, t0 + std::time::Duration::from_millis(800)),
+            (b"{\"k\":1}", &b, t0),
+            (b"{\"k\":1}", &c, t0),
+            (b"{\"k\":2}", &a, t0),
+            (b"{\"k\":1}", &a, t0 + std::time::Duration::from_secs(1)),
+            (b"{\"k\":1}", &a, t0),
+        ];
+        for (body, creds, now) in cases {
+            assert_eq!(
+                t.signed_headers(body, creds, now).unwrap(),
+                fresh.signed_headers(body, creds, now).unwrap()
+            );
+        }
+        let first = t.signed_headers(b"{\"k\":1}", &a, t0).unwrap();
+        let later = t
+            .signed_headers(b"{\"k\":1}", &a, t0 + std::time::Duration::from_secs(1))
+            .unwrap();
+        assert_ne!(first, later, "a new second is a new x-amz-date");
     }
 
     #[test]

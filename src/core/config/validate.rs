@@ -239,6 +239,13 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
         log_type,
     )
     .map_err(|e| err("endpoint", e))?;
+    // A payload without `{#…}` blocks (or none: an empty body) is the same
+    // for every request: its signature is made once a second.
+    let target = match &payload {
+        None => target.with_fixed_payload(Vec::new()),
+        Some(t) if t.is_literal() => target.with_fixed_payload(t.source().as_bytes().to_vec()),
+        Some(_) => target,
+    };
     Ok(Parsed {
         config: Config {
             scope,
