@@ -241,6 +241,17 @@ pub struct Prepared {
     /// `SignedHeaders` without and with `x-amz-security-token`.
     signed: String,
     signed_with_token: String,
+    /// The canonical request of the current second (and session token) up to
+    /// the payload hash: all of it but the body's hash is the same for every
+    /// request of that second, so a request hashes only its body and 64 hex.
+    current: RefCell<Option<Stamped>>,
+}
+
+#[derive(Clone)]
+struct Stamped {
+    second: u64,
+    token: Option<Secret>,
+    state: Sha256,
 }
 
 const DATE: &str = "x-amz-date";
@@ -330,7 +341,54 @@ impl Prepared {
             signed: signed.join(";"),
             signed_with_token: signed_with_token.join(";"),
             tail,
+            current: RefCell::new(None),
         })
+    }
+
+    /// The SHA-256 state of the canonical request of second `secs` up to the
+    /// payload hash; computed once a second (and session token).
+    fn canonical_head(&self, secs: u64, date_time: &str, token: Option<&Secret>) -> Sha256 {
+        let mut current = self.current.borrow_mut();
+        if let Some(c) = current
+            .as_ref()
+            .filter(|c| c.second == secs && c.token.as_ref() == token)
+        {
+            return c.state.clone();
+        }
+        let token_line = token.map(|t| {
+            let mut l = format!("{TOKEN}:");
+            push_header_value(&mut l, t.expose());
+            l.push('\n');
+            l
+        });
+        let mut canonical = self.head.clone();
+        canonical.update(DATE.as_bytes());
+        canonical.update(b":");
+        canonical.update(date_time.as_bytes());
+        canonical.update(b"\n");
+        let mut pending = token_line.as_deref();
+        for (name, line) in &self.tail {
+            if let Some(t) = pending.filter(|_| TOKEN < name.as_str()) {
+                canonical.update(t.as_bytes());
+                pending = None;
+            }
+            canonical.update(line.as_bytes());
+        }
+        if let Some(t) = pending {
+            canonical.update(t.as_bytes());
+        }
+        canonical.update(b"\n");
+        canonical.update(match token {
+            Some(_) => self.signed_with_token.as_bytes(),
+            None => self.signed.as_bytes(),
+        });
+        canonical.update(b"\n");
+        *current = Some(Stamped {
+            second: secs,
+            token: token.cloned(),
+            state: canonical.clone(),
+        });
+        canonical
     }
 
     /// The headers that sign one request with `body` at `time`.
@@ -347,36 +405,11 @@ impl Prepared {
         let (date_time, mut mac) =
             stamped_mac(&creds.secret_access_key, secs, &self.region, &self.service)
                 .ok_or("cannot key HMAC-SHA256")?;
-        let token = creds.session_token.as_ref().map(|t| {
-            let mut l = format!("{TOKEN}:");
-            push_header_value(&mut l, t.expose());
-            l.push('\n');
-            l
-        });
-        let signed = match token {
+        let signed = match creds.session_token {
             Some(_) => &self.signed_with_token,
             None => &self.signed,
         };
-
-        let mut canonical = self.head.clone();
-        canonical.update(DATE.as_bytes());
-        canonical.update(b":");
-        canonical.update(date_time.as_bytes());
-        canonical.update(b"\n");
-        let mut token_line = token.as_deref();
-        for (name, line) in &self.tail {
-            if let Some(t) = token_line.filter(|_| TOKEN < name.as_str()) {
-                canonical.update(t.as_bytes());
-                token_line = None;
-            }
-            canonical.update(line.as_bytes());
-        }
-        if let Some(t) = token_line {
-            canonical.update(t.as_bytes());
-        }
-        canonical.update(b"\n");
-        canonical.update(signed.as_bytes());
-        canonical.update(b"\n");
+        let mut canonical = self.canonical_head(secs, &date_time, creds.session_token.as_ref());
         let mut hex = [0u8; 64];
         canonical.update(hex_into(&mut hex, &Sha256::digest(body)));
         mac.update(hex_into(&mut hex, &canonical.finalize()));

@@ -299,6 +299,40 @@ fn identical_to_aws_sigv4_on_random_invoke_requests() {
             prepared.sort();
             assert_eq!(&prepared, want, "prepared request {i}");
         }
+        // Still in the cached second: another body, then the other kind of
+        // credentials (with a session token if these had none, and back).
+        let other_body: Vec<u8> = (0..rng.below(300)).map(|_| rng.next() as u8).collect();
+        let flipped = Credentials::new(
+            c.access_key_id.clone(),
+            "another-secret",
+            match c.session_token {
+                Some(_) => None,
+                None => Some("FwoGZXIvYXdzEXAMPLETOKEN".into()),
+            },
+        );
+        for (b, creds) in [(&other_body, &c), (&body, &flipped), (&body, &c)] {
+            let want = reference(
+                &Signable {
+                    body: b,
+                    time: time + Duration::from_secs(1),
+                    ..req
+                },
+                creds,
+            );
+            let mut got: Vec<(String, String)> = target
+                .signed_headers(b, creds, time + Duration::from_secs(1))
+                .unwrap()
+                .into_iter()
+                .filter(|(n, _)| {
+                    matches!(
+                        n.as_str(),
+                        "x-amz-date" | "authorization" | "x-amz-security-token"
+                    )
+                })
+                .collect();
+            got.sort();
+            assert_eq!(got, want, "cached second, request {i}");
+        }
     }
 }
 
