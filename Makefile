@@ -52,6 +52,7 @@ run: build venv
 bench: build venv
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	cargo build --release --target wasm32-wasip1 --manifest-path tools/callout_floor/Cargo.toml --target-dir target/floor
+	cargo build --release --target wasm32-wasip1 --manifest-path tools/route_floor/Cargo.toml --target-dir target/floor
 	cargo bench --bench hot_path -- --warm-up-time 1 --measurement-time 3
 	@echo "== the same micro-benchmarks in V8 (node), the engine Envoy runs the module in"
 	cargo bench --bench hot_path --target wasm32-wasip1 --no-run

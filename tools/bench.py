@@ -15,6 +15,8 @@ One run on this machine:
                      (HTTP/1) while the filter holds the body, and Envoy resets it when the filter answers
       wasm_floor     tools/callout_floor, set up as wasm_content: read the body, one unsigned callout,
                      a local reply; what any proxy-wasm filter built this way costs, before its own work
+      route_floor    tools/route_floor: the request itself becomes the (unsigned) Invoke and the router
+                     sends it, as the native filter does; what that other structure costs in proxy-wasm
   * wrk (Debian package) POSTs a small JSON body with fixed connections and duration; the cases are
     interleaved and repeated; the medians of requests/s, p50 and p99 are printed with the ratios.
 
@@ -39,8 +41,9 @@ from envoylab import BUFFER, HOST, REPO, WASM, bootstrap, cluster, envoy_bin, fr
 BODY = json.dumps({"order": 1234, "items": ["a", "b", "c"], "customer": {"id": "c-42", "tier": "gold"}})
 SMALL_ANSWER = json.dumps({"statusCode": 200, "body": "ok", "echo": "static"})
 BIG_ANSWER = json.dumps({f"field{i}": {"id": i, "name": f"name-{i}", "tags": ["x" * 20, "y" * 20]} for i in range(24)})
-CASES = ["wasm_content", "native", "direct", "wasm_request", "wasm_vars8", "wasm_content_alone", "wasm_floor"]
+CASES = ["wasm_content", "native", "direct", "wasm_request", "wasm_vars8", "wasm_content_alone", "wasm_floor", "route_floor"]
 FLOOR = REPO / "target" / "floor" / "wasm32-wasip1" / "release" / "callout_floor.wasm"
+ROUTE_FLOOR = REPO / "target" / "floor" / "wasm32-wasip1" / "release" / "route_floor.wasm"
 
 
 def double_config(port: int, admin: int) -> dict:
@@ -77,6 +80,10 @@ def gateway_config(ports: dict, double_port: int, admin: int, module: Path, floo
         return [wasm_filter(cfg, floor if name == "wasm_floor" else module)] + ([BUFFER] if held else [])
 
     listeners = [listener(name, ports[name], unused, filters(name, cfg)) for name, cfg in wasm_cases.items()]
+    # Held headers must let the body through: Envoy's allow_on_headers_stop_iteration (1.35+).
+    route = wasm_filter({}, ROUTE_FLOOR)
+    route["typed_config"]["config"]["allow_on_headers_stop_iteration"] = True
+    listeners.append(listener("route_floor", ports["route_floor"], [{"match": {"prefix": "/"}, "route": {"cluster": "double"}}], [route]))
     native = {
         "name": "envoy.filters.http.aws_lambda",
         "typed_config": {
@@ -171,8 +178,9 @@ def main() -> None:
     module = Path(args.module)
     if not module.exists():
         sys.exit(f"{module} missing: make build")
-    if "wasm_floor" in cases and not FLOOR.exists():
-        sys.exit(f"{FLOOR} missing: make bench builds it (tools/callout_floor)")
+    for floor in (FLOOR, ROUTE_FLOOR):  # every case has its listener, measured or not
+        if not floor.exists():
+            sys.exit(f"{floor} missing: make bench builds it (tools/{floor.stem})")
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     script = tmp / "post.lua"
     script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(BODY)}\nwrk.headers["Content-Type"] = "application/json"\n')
