@@ -129,19 +129,18 @@ fn stamped_mac(
 
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
-/// Lowercase hex, without the formatting machinery.
-fn push_hex(out: &mut String, bytes: &[u8]) {
-    for &b in bytes {
-        out.push(char::from(HEX_LOWER[usize::from(b >> 4)]));
-        out.push(char::from(HEX_LOWER[usize::from(b & 15)]));
-    }
+/// Lowercase hex of a 32-byte digest, without the formatting machinery.
+fn push_hex(out: &mut String, digest: &[u8]) {
+    let mut buf = [0u8; 64];
+    // Only ASCII hex digits were written: the conversion cannot fail.
+    out.push_str(std::str::from_utf8(hex_into(&mut buf, digest)).unwrap_or_default());
 }
 
 /// A 32-byte digest as lowercase hex in `buf` (hashed again, never stored).
 fn hex_into<'b>(buf: &'b mut [u8; 64], digest: &[u8]) -> &'b [u8] {
-    for (pair, &b) in buf.chunks_exact_mut(2).zip(digest) {
-        pair[0] = HEX_LOWER[usize::from(b >> 4)];
-        pair[1] = HEX_LOWER[usize::from(b & 15)];
+    for (i, &b) in digest.iter().take(32).enumerate() {
+        buf[2 * i] = HEX_LOWER[usize::from(b >> 4)];
+        buf[2 * i + 1] = HEX_LOWER[usize::from(b & 15)];
     }
     &buf[..]
 }
