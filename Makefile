@@ -54,11 +54,12 @@ bench: build venv
 	cargo build --release --target wasm32-wasip1 --manifest-path tools/callout_floor/Cargo.toml --target-dir target/floor
 	cargo build --release --target wasm32-wasip1 --manifest-path tools/route_floor/Cargo.toml --target-dir target/floor
 	cargo bench --bench hot_path -- --warm-up-time 1 --measurement-time 3
-	@if command -v node >/dev/null; then \
+	@if node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null; then \
 	  echo "== the same micro-benchmarks in V8 (node), the engine Envoy runs the module in"; \
-	  cargo bench --bench hot_path --target wasm32-wasip1 --no-run && \
-	  node tools/v8_bench.mjs target/wasm32-wasip1/release/deps --warm-up-time 1 --measurement-time 3; \
-	else echo "node not found: the micro-benchmarks in V8 are skipped (Node.js 20 or later runs them)"; fi
+	  exe=$$(cargo bench --bench hot_path --target wasm32-wasip1 --target-dir target/v8bench --no-run \
+	    --message-format=json | $(PY) tools/v8_bench_exe.py) && \
+	  node tools/v8_bench.mjs "$$exe" --warm-up-time 1 --measurement-time 3; \
+	else echo "Node.js 20 or later not found: the micro-benchmarks in V8 are skipped"; fi
 	$(PY) tools/bench.py
 
 soak: build venv

@@ -2,20 +2,17 @@
 // wasm32-wasip1 in V8, the engine Envoy runs the filter in. Natively, SHA-256 runs on the
 // CPU's SHA extensions; in Wasm it is plain code, so these are the numbers that count.
 // The proxy-wasm host functions the library imports are stubbed (never called here).
-// Usage: node tools/v8_bench.mjs DIR [criterion args...]  (DIR holds hot_path-*.wasm; the newest runs)
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+// Usage: node tools/v8_bench.mjs HOT_PATH_WASM [criterion args...]
+//   (`make bench` passes the executable `cargo bench --no-run --message-format=json` reports.)
+import { readFile } from 'node:fs/promises';
 import { WASI } from 'node:wasi';
 import { argv, env, exit } from 'node:process';
 
-const dir = argv[2];
-const candidates = (await readdir(dir)).filter((f) => /^hot_path-.*\.wasm$/.test(f));
-if (candidates.length === 0) {
-  console.error(`no hot_path-*.wasm in ${dir}: cargo bench --bench hot_path --target wasm32-wasip1 --no-run`);
-  exit(1);
+const file = argv[2];
+if (!file || !file.endsWith('.wasm')) {
+  console.error('usage: node tools/v8_bench.mjs HOT_PATH_WASM [criterion args...]');
+  exit(2);
 }
-const dated = await Promise.all(candidates.map(async (f) => [(await stat(join(dir, f))).mtimeMs, f]));
-const file = join(dir, dated.sort((a, b) => b[0] - a[0])[0][1]);
 
 // Criterion keeps its reports (and the previous run, for comparison) apart from the native ones.
 const wasi = new WASI({

@@ -310,7 +310,22 @@ fn identical_to_aws_sigv4_on_random_invoke_requests() {
                 None => Some("FwoGZXIvYXdzEXAMPLETOKEN".into()),
             },
         );
-        for (b, creds) in [(&other_body, &c), (&body, &flipped), (&body, &c)] {
+        // And a rotated session token of the same kind (the cache must key on its value).
+        let rotated = Credentials::new(
+            c.access_key_id.clone(),
+            c.secret_access_key.expose(),
+            Some(match &c.session_token {
+                Some(t) => format!("{}rotated", t.expose()),
+                None => "FwoGZXIvYXdzEXAMPLETOKENrotated".to_string(),
+            }),
+        );
+        for (b, creds) in [
+            (&other_body, &c),
+            (&body, &flipped),
+            (&body, &c),
+            (&body, &flipped),
+            (&body, &rotated),
+        ] {
             let want = reference(
                 &Signable {
                     body: b,
