@@ -2,4 +2,6 @@
 
 pub mod answer;
 pub mod invoke;
+mod signing_key;
 pub mod sigv4;
+mod sigv4_text;

@@ -7,9 +7,14 @@
 //! differentially, against `aws-sigv4` on thousands of random requests; the
 //! end-to-end suite has moto (botocore's verifier) accept its signatures.
 
+use super::signing_key::stamped_mac;
+pub use super::sigv4_text::amz_date;
+use super::sigv4_text::{
+    hex_into, percent_decode, push_encoded, push_header_value, push_hex, push_scope, ALGORITHM,
+};
 use crate::core::credentials::Credentials;
 use crate::core::secret::Secret;
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::Mac;
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::fmt;
@@ -28,184 +33,6 @@ pub struct Signable<'a> {
     pub service: &'a str,
     pub region: &'a str,
     pub time: SystemTime,
-}
-
-const ALGORITHM: &str = "AWS4-HMAC-SHA256";
-
-/// The derived key of one (date, region, service, secret), and the
-/// string-to-sign head of the current second.
-struct CachedKey {
-    date: String,
-    region: String,
-    service: String,
-    secret: Secret,
-    /// HMAC-SHA256 already keyed with the signing key: cloning it skips the
-    /// two key-pad compressions of every request.
-    mac: Hmac<Sha256>,
-    /// The UNIX second of `date_time`, and `mac` after it absorbed
-    /// `AWS4-HMAC-SHA256\n{date_time}\n{scope}\n` (the same for every
-    /// request of that second).
-    second: u64,
-    date_time: String,
-    stamped: Hmac<Sha256>,
-}
-
-thread_local! {
-    // One VM is one thread: the cache is shared by every stream of the VM.
-    static KEY: RefCell<Option<CachedKey>> = const { RefCell::new(None) };
-}
-
-fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    if let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
-        mac.update(data);
-        out.copy_from_slice(&mac.finalize().into_bytes());
-    }
-    out
-}
-
-fn push_scope(out: &mut String, date: &str, region: &str, service: &str) {
-    out.push_str(date);
-    out.push('/');
-    out.push_str(region);
-    out.push('/');
-    out.push_str(service);
-    out.push_str("/aws4_request");
-}
-
-/// `x-amz-date` for `secs` and the keyed HMAC that has absorbed the head of
-/// the string to sign; derived (four HMACs) once per day, region, service
-/// and secret, stamped once per second.
-fn stamped_mac(
-    secret: &Secret,
-    secs: u64,
-    region: &str,
-    service: &str,
-) -> Option<(String, Hmac<Sha256>)> {
-    KEY.with(|cell| {
-        let mut cache = cell.borrow_mut();
-        let same_key =
-            |c: &CachedKey| c.region == region && c.service == service && c.secret == *secret;
-        if let Some(c) = cache.as_ref().filter(|c| c.second == secs && same_key(c)) {
-            return Some((c.date_time.clone(), c.stamped.clone()));
-        }
-        let date_time = amz_date(UNIX_EPOCH + std::time::Duration::from_secs(secs));
-        let date = &date_time[..8];
-        let mac = match cache.as_ref().filter(|c| c.date == date && same_key(c)) {
-            Some(c) => c.mac.clone(),
-            None => {
-                let k_date = hmac(
-                    format!("AWS4{}", secret.expose()).as_bytes(),
-                    date.as_bytes(),
-                );
-                let k_region = hmac(&k_date, region.as_bytes());
-                let k_service = hmac(&k_region, service.as_bytes());
-                let key = hmac(&k_service, b"aws4_request");
-                <Hmac<Sha256> as KeyInit>::new_from_slice(&key).ok()?
-            }
-        };
-        let mut head = String::with_capacity(96);
-        head.push_str(ALGORITHM);
-        head.push('\n');
-        head.push_str(&date_time);
-        head.push('\n');
-        push_scope(&mut head, date, region, service);
-        head.push('\n');
-        let mut stamped = mac.clone();
-        stamped.update(head.as_bytes());
-        *cache = Some(CachedKey {
-            date: date.to_string(),
-            region: region.to_string(),
-            service: service.to_string(),
-            secret: secret.clone(),
-            mac,
-            second: secs,
-            date_time: date_time.clone(),
-            stamped: stamped.clone(),
-        });
-        Some((date_time, stamped))
-    })
-}
-
-const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
-
-/// Lowercase hex of a 32-byte digest, without the formatting machinery.
-fn push_hex(out: &mut String, digest: &[u8]) {
-    let mut buf = [0u8; 64];
-    // Only ASCII hex digits were written: the conversion cannot fail.
-    out.push_str(std::str::from_utf8(hex_into(&mut buf, digest)).unwrap_or_default());
-}
-
-/// A 32-byte digest as lowercase hex in `buf` (hashed again, never stored).
-fn hex_into<'b>(buf: &'b mut [u8; 64], digest: &[u8]) -> &'b [u8] {
-    for (i, &b) in digest.iter().take(32).enumerate() {
-        buf[2 * i] = HEX_LOWER[usize::from(b >> 4)];
-        buf[2 * i + 1] = HEX_LOWER[usize::from(b & 15)];
-    }
-    &buf[..]
-}
-
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
-}
-
-/// URI-encodes every byte but the unreserved ones (and `/` when `keep_slash`).
-fn push_encoded(out: &mut String, s: &[u8], keep_slash: bool) {
-    for &b in s {
-        if is_unreserved(b) || (keep_slash && b == b'/') {
-            out.push(b as char);
-        } else {
-            const HEX: &[u8; 16] = b"0123456789ABCDEF";
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
-        }
-    }
-}
-
-fn percent_decode(s: &str) -> Vec<u8> {
-    percent_encoding::percent_decode_str(s).collect()
-}
-
-/// `YYYYMMDDTHHMMSSZ` from a UNIX time (UTC), without a date crate.
-pub fn amz_date(time: SystemTime) -> String {
-    let secs = time
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
-/// Header values are trimmed and inner runs of spaces collapsed.
-fn push_header_value(out: &mut String, v: &str) {
-    let mut space = false;
-    for c in v.trim().chars() {
-        if c == ' ' {
-            space = true;
-            continue;
-        }
-        if space {
-            out.push(' ');
-            space = false;
-        }
-        out.push(c);
-    }
 }
 
 /// Signs and returns the headers to add to the request: `x-amz-date`,
@@ -344,6 +171,15 @@ impl Prepared {
         })
     }
 
+    /// `SignedHeaders`, with `x-amz-security-token` for temporary credentials.
+    fn signed_headers(&self, with_token: bool) -> &str {
+        if with_token {
+            &self.signed_with_token
+        } else {
+            &self.signed
+        }
+    }
+
     /// The SHA-256 state of the canonical request of second `secs` up to the
     /// payload hash; computed once a second (and session token).
     fn canonical_head(&self, secs: u64, date_time: &str, token: Option<&Secret>) -> Sha256 {
@@ -377,10 +213,7 @@ impl Prepared {
             canonical.update(t.as_bytes());
         }
         canonical.update(b"\n");
-        canonical.update(match token {
-            Some(_) => self.signed_with_token.as_bytes(),
-            None => self.signed.as_bytes(),
-        });
+        canonical.update(self.signed_headers(token.is_some()).as_bytes());
         canonical.update(b"\n");
         *current = Some(Stamped {
             second: secs,
@@ -404,10 +237,7 @@ impl Prepared {
         let (date_time, mut mac) =
             stamped_mac(&creds.secret_access_key, secs, &self.region, &self.service)
                 .ok_or("cannot key HMAC-SHA256")?;
-        let signed = match creds.session_token {
-            Some(_) => &self.signed_with_token,
-            None => &self.signed,
-        };
+        let signed = self.signed_headers(creds.session_token.is_some());
         let mut canonical = self.canonical_head(secs, &date_time, creds.session_token.as_ref());
         let mut hex = [0u8; 64];
         canonical.update(hex_into(&mut hex, &Sha256::digest(body)));

@@ -1,0 +1,97 @@
+//! The text of a SigV4 signature: lowercase hex, URI encoding, header
+//! values, `x-amz-date` and the credential scope, without the formatting
+//! machinery (this is on every request's path).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub(super) const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+
+/// Lowercase hex of a 32-byte digest, without the formatting machinery.
+pub(super) fn push_hex(out: &mut String, digest: &[u8]) {
+    let mut buf = [0u8; 64];
+    // Only ASCII hex digits were written: the conversion cannot fail.
+    out.push_str(std::str::from_utf8(hex_into(&mut buf, digest)).unwrap_or_default());
+}
+
+/// A 32-byte digest as lowercase hex in `buf` (hashed again, never stored).
+pub(super) fn hex_into<'b>(buf: &'b mut [u8; 64], digest: &[u8]) -> &'b [u8] {
+    for (i, &b) in digest.iter().take(32).enumerate() {
+        buf[2 * i] = HEX_LOWER[usize::from(b >> 4)];
+        buf[2 * i + 1] = HEX_LOWER[usize::from(b & 15)];
+    }
+    &buf[..]
+}
+
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+}
+
+/// URI-encodes every byte but the unreserved ones (and `/` when `keep_slash`).
+pub(super) fn push_encoded(out: &mut String, s: &[u8], keep_slash: bool) {
+    for &b in s {
+        if is_unreserved(b) || (keep_slash && b == b'/') {
+            out.push(b as char);
+        } else {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+}
+
+pub(super) fn percent_decode(s: &str) -> Vec<u8> {
+    percent_encoding::percent_decode_str(s).collect()
+}
+
+/// `YYYYMMDDTHHMMSSZ` from a UNIX time (UTC), without a date crate.
+pub fn amz_date(time: SystemTime) -> String {
+    let secs = time
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Header values are trimmed and inner runs of spaces collapsed.
+pub(super) fn push_header_value(out: &mut String, v: &str) {
+    let mut space = false;
+    for c in v.trim().chars() {
+        if c == ' ' {
+            space = true;
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(c);
+    }
+}
+
+pub(super) fn push_scope(out: &mut String, date: &str, region: &str, service: &str) {
+    out.push_str(date);
+    out.push('/');
+    out.push_str(region);
+    out.push('/');
+    out.push_str(service);
+    out.push_str("/aws4_request");
+}
