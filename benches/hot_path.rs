@@ -8,6 +8,7 @@ use envoy_lambda_policy::core::aws::invoke::InvokeTarget;
 use envoy_lambda_policy::core::config::from_json;
 use envoy_lambda_policy::core::credentials::{Credentials, Fixed};
 use envoy_lambda_policy::core::host::{Headers, Host, LogLevel, Metric};
+use envoy_lambda_policy::core::stream::budget::Budget;
 use envoy_lambda_policy::core::stream::Stream;
 use envoy_lambda_policy::core::template::{Map, Root, Template, Value};
 use std::hint::black_box;
@@ -102,6 +103,10 @@ impl Host for NoopHost {
     }
     fn set_response_header(&self, _name: &str, _value: Option<&str>) {}
     fn replace_response_body(&self, _size: usize, _body: &[u8]) {}
+    fn enter_context(&self, _id: u32) -> bool {
+        true
+    }
+    fn set_timer(&self, _after: Option<Duration>) {}
     fn resume_request(&self) {}
     fn resume_response(&self) {}
     fn log_enabled(&self, _level: LogLevel) -> bool {
@@ -150,9 +155,10 @@ fn bench_stream(c: &mut Criterion) {
         h("server", "envoy"),
     ];
     let answer = br#"{"statusCode": 200, "body": "ok", "echo": "static"}"#.to_vec();
+    let budget = Rc::new(Budget::new(128 << 20));
     c.bench_function("stream_request_content_round_trip", |b| {
         b.iter(|| {
-            let mut s = Stream::new(3, cfg.clone(), host.clone(), creds.clone());
+            let mut s = Stream::new(3, cfg.clone(), host.clone(), creds.clone(), budget.clone());
             s.on_request_headers(false);
             s.on_request_body(85, true);
             s.on_lambda_answer(1, answer_headers.clone(), answer.clone());

@@ -32,6 +32,7 @@ use envoy_lambda_policy::core::aws::answer::{LambdaAnswer, Outcome};
 use envoy_lambda_policy::core::config::{from_json, Config};
 use envoy_lambda_policy::core::credentials::{sts, Credentials, Fixed};
 use envoy_lambda_policy::core::host::{Headers, Host, LogLevel, Metric};
+use envoy_lambda_policy::core::stream::budget::Budget;
 use envoy_lambda_policy::core::stream::{Action, Stream};
 use libfuzzer_sys::fuzz_target;
 use std::cell::{Cell, RefCell};
@@ -184,6 +185,10 @@ impl Host for Fake {
     fn replace_response_body(&self, _size: usize, _body: &[u8]) {
         self.replaced.set(self.replaced.get() + 1);
     }
+    fn enter_context(&self, _id: u32) -> bool {
+        true
+    }
+    fn set_timer(&self, _after: Option<Duration>) {}
     fn resume_request(&self) {
         self.resumed_request.set(self.resumed_request.get() + 1);
     }
@@ -284,7 +289,7 @@ fn stream(input: &Input) {
     let cfg = PARSED.with(|c| c[input.config].clone());
     let fake = Rc::new(Fake::new());
     let creds = Fixed(Some(Rc::new(Credentials::new("AKID", "SECRET", None))));
-    let mut s = Stream::new(1, cfg.clone(), fake.clone(), Rc::new(creds));
+    let mut s = Stream::new(1, cfg.clone(), fake.clone(), Rc::new(creds), Rc::new(Budget::new(64 << 20)));
     let started = match input.config {
         1 => {
             assert_eq!(s.on_request_headers(true), Action::Continue);
@@ -323,7 +328,7 @@ fn stream(input: &Input) {
         }
         assert_eq!(fake.ends(), 0, "ended while waiting for a retry");
         let before = fake.dispatched.get();
-        s.on_retry_due(far_future);
+        s.on_timer(far_future);
         assert_eq!(
             fake.dispatched.get(),
             before + 1,

@@ -16,6 +16,8 @@ pub enum ErrorKey {
     TemplatePayload,
     /// The payload is over Lambda's limit for the invocation type: refused before calling.
     PayloadTooLarge,
+    /// The VM's buffer budget (`maxBufferedBytes`) refused this stream's bytes.
+    Overloaded,
 }
 
 impl ErrorKey {
@@ -26,6 +28,7 @@ impl ErrorKey {
             ErrorKey::TemplateVariable => "AWS_LAMBDA_TEMPLATE_VARIABLE_EXCEPTION",
             ErrorKey::TemplatePayload => "AWS_LAMBDA_TEMPLATE_PAYLOAD_EXCEPTION",
             ErrorKey::PayloadTooLarge => "AWS_LAMBDA_PAYLOAD_TOO_LARGE",
+            ErrorKey::Overloaded => "AWS_LAMBDA_OVERLOADED",
         }
     }
 
@@ -33,6 +36,7 @@ impl ErrorKey {
         match self {
             ErrorKey::InvalidStatusCode => 400,
             ErrorKey::PayloadTooLarge => 413,
+            ErrorKey::Overloaded => 503,
             _ => 500,
         }
     }
@@ -44,6 +48,9 @@ impl ErrorKey {
             ErrorKey::TemplateVariable => "An error occurs while processing context variables.",
             ErrorKey::TemplatePayload => "An error occurs while building the lambda payload.",
             ErrorKey::PayloadTooLarge => "The lambda payload exceeds the size AWS Lambda accepts.",
+            ErrorKey::Overloaded => {
+                "The gateway holds too many request bodies to take this one now."
+            }
         }
     }
 }

@@ -27,10 +27,11 @@ pub enum Metric {
     CredentialsFetchFailed,
     Retry,
     Oversized,
+    Overloaded,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 12] = [
+    pub const ALL: [Metric; 13] = [
         Metric::Success,
         Metric::FunctionError,
         Metric::ApiError,
@@ -43,6 +44,7 @@ impl Metric {
         Metric::CredentialsFetchFailed,
         Metric::Retry,
         Metric::Oversized,
+        Metric::Overloaded,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,6 +61,7 @@ impl Metric {
             Metric::CredentialsFetchFailed => "aws_lambda.credentials.fetch_failed",
             Metric::Retry => "aws_lambda.retries",
             Metric::Oversized => "aws_lambda.invocations.oversized",
+            Metric::Overloaded => "aws_lambda.overloaded",
         }
     }
 }
@@ -68,6 +71,19 @@ pub const DURATION_HISTOGRAM: &str = "aws_lambda.duration_ms";
 
 /// Header list as the proxy gives it: lowercase names, pseudo-headers included.
 pub type Headers = Vec<(String, String)>;
+
+/// The first value of header `name` (given in lowercase).
+pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// The `:status` of an answer (None: a transport failure, no status).
+pub fn status_of(headers: &[(String, String)]) -> Option<u16> {
+    header(headers, ":status").and_then(|v| v.parse().ok())
+}
 
 pub trait Host {
     fn request_headers(&self) -> Headers;
@@ -93,6 +109,11 @@ pub trait Host {
     fn set_response_header(&self, name: &str, value: Option<&str>);
     /// Replaces the buffered response body (the first `size` bytes) with `body`.
     fn replace_response_body(&self, size: usize, body: &[u8]);
+    /// Makes stream `id` the context later calls act on (the root runs a
+    /// stream's work from its timer or a callout answer); false if it is gone.
+    fn enter_context(&self, id: u32) -> bool;
+    /// Arms the root's timer to fire once after `after` (None: stops it).
+    fn set_timer(&self, after: Option<Duration>);
     fn resume_request(&self);
     fn resume_response(&self);
     fn log(&self, level: LogLevel, message: &str);

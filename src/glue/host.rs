@@ -1,6 +1,5 @@
 //! [`Host`] over `proxy_wasm::hostcalls`, for the context that is current.
 
-use crate::core::aws::answer::MAX_ANSWER_BYTES;
 use crate::core::host::{Headers, Host, LogLevel, Metric, DURATION_HISTOGRAM};
 use proxy_wasm::hostcalls;
 use proxy_wasm::types::{BufferType, LogLevel as ProxyLevel, MapType, MetricType};
@@ -13,7 +12,7 @@ use std::time::{Duration, SystemTime};
 pub struct ProxyHost {
     counters: Vec<Option<u32>>,
     histogram: Option<u32>,
-    /// Envoy's log level for this filter, read again on the root's timer
+    /// Envoy's log level for this filter, read again as each stream starts
     /// (None: unknown, every line is sent).
     min_level: Cell<Option<LogLevel>>,
 }
@@ -71,12 +70,11 @@ pub fn header_map(map: MapType) -> Headers {
 }
 
 /// The answer of the callout being delivered: headers (no `:status` on a
-/// transport failure) and body, of which at most one byte more than Lambda's
-/// response limit is copied into the VM (the core refuses such an answer).
+/// transport failure) and the first `size` bytes of the body (the core says
+/// how many, within its limits and budget).
 /// Not the SDK's getters: they panic where an empty answer is the right result.
-pub fn callout_answer(body_size: usize) -> (Headers, Vec<u8>) {
+pub fn callout_answer(size: usize) -> (Headers, Vec<u8>) {
     let headers = header_map(MapType::HttpCallResponseHeaders);
-    let size = body_size.min(MAX_ANSWER_BYTES + 1);
     let body = hostcalls::get_buffer(BufferType::HttpCallResponseBody, 0, size)
         .ok()
         .flatten()
@@ -152,6 +150,14 @@ impl Host for ProxyHost {
 
     fn replace_response_body(&self, size: usize, body: &[u8]) {
         let _ = hostcalls::set_buffer(BufferType::HttpResponseBody, 0, size, body);
+    }
+
+    fn enter_context(&self, id: u32) -> bool {
+        hostcalls::set_effective_context(id).is_ok()
+    }
+
+    fn set_timer(&self, after: Option<Duration>) {
+        let _ = hostcalls::set_tick_period(after.unwrap_or_default());
     }
 
     fn resume_request(&self) {

@@ -1,62 +1,55 @@
 //! The HTTP context: forwards every proxy event to the core's [`Stream`].
 
 use super::host::callout_answer;
-use super::registry::Registry;
+use crate::core::stream::waiters::Waiters;
 use crate::core::stream::{Action as CoreAction, Stream};
 use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::Action;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 pub struct HttpFilter {
     id: u32,
-    /// Shared with the registry once the root has to wake the stream.
+    /// Shared with the waiters once the root has to wake the stream.
     stream: Rc<RefCell<Stream>>,
-    registry: Option<Rc<Registry>>,
-    /// Whether this stream is in the registry: only streams that wait for
-    /// credentials or a retry are (most never are, and cost it nothing).
-    enlisted: Cell<bool>,
+    /// None when nothing can wait (static credentials and no retries).
+    waiters: Option<Rc<Waiters>>,
 }
 
 impl HttpFilter {
-    pub fn new(id: u32, stream: Rc<RefCell<Stream>>, registry: Option<Rc<Registry>>) -> Self {
+    pub fn new(id: u32, stream: Rc<RefCell<Stream>>, waiters: Option<Rc<Waiters>>) -> Self {
         HttpFilter {
             id,
             stream,
-            registry,
-            enlisted: Cell::new(false),
+            waiters,
         }
     }
 
     fn with(&self, f: impl FnOnce(&mut Stream) -> CoreAction) -> Action {
-        match self.stream.try_borrow_mut() {
-            Ok(mut s) => {
-                let action = f(&mut s);
-                self.enlist_if_waiting(&s);
-                match action {
-                    CoreAction::Continue => Action::Continue,
-                    CoreAction::Pause => Action::Pause,
-                }
-            }
-            Err(_) => Action::Pause,
+        let action = match self.stream.try_borrow_mut() {
+            Ok(mut s) => f(&mut s),
+            Err(_) => return Action::Pause,
+        };
+        self.after_event();
+        match action {
+            CoreAction::Continue => Action::Continue,
+            CoreAction::Pause => Action::Pause,
         }
     }
 
-    /// Hands the stream to the registry when the root's timer or a
+    /// Hands the stream to the waiters when the root's timer or a
     /// credentials answer will have to resume it.
-    fn enlist_if_waiting(&self, s: &Stream) {
-        let Some(r) = &self.registry else { return };
-        let waiting = s.waits_for_credentials() || s.retry_due().is_some();
-        if waiting && !self.enlisted.replace(true) {
-            r.add(self.id, &self.stream);
+    fn after_event(&self) {
+        if let Some(w) = &self.waiters {
+            w.after_event(self.id, &self.stream);
         }
     }
 }
 
 impl Drop for HttpFilter {
     fn drop(&mut self) {
-        if let Some(r) = self.registry.as_ref().filter(|_| self.enlisted.get()) {
-            r.remove(self.id);
+        if let Some(w) = &self.waiters {
+            w.remove(self.id);
         }
     }
 }
@@ -69,14 +62,13 @@ impl Context for HttpFilter {
         body_size: usize,
         _trailers: usize,
     ) {
-        let (headers, body) = callout_answer(body_size);
         if let Ok(mut s) = self.stream.try_borrow_mut() {
-            s.on_lambda_answer(token, headers, body);
-            self.enlist_if_waiting(&s);
-            if let Some(r) = &self.registry {
-                r.after_answer(self.id, &s);
+            if let Some(size) = s.reserve_answer(body_size) {
+                let (headers, body) = callout_answer(size);
+                s.on_lambda_answer(token, headers, body);
             }
         }
+        self.after_event();
     }
 }
 
@@ -89,11 +81,19 @@ impl HttpContext for HttpFilter {
         self.with(|s| s.on_request_body(body_size, end_of_stream))
     }
 
+    fn on_http_request_trailers(&mut self, _num_trailers: usize) -> Action {
+        self.with(Stream::on_request_trailers)
+    }
+
     fn on_http_response_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
         self.with(|s| s.on_response_headers(end_of_stream))
     }
 
     fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
         self.with(|s| s.on_response_body(body_size, end_of_stream))
+    }
+
+    fn on_http_response_trailers(&mut self, _num_trailers: usize) -> Action {
+        self.with(Stream::on_response_trailers)
     }
 }

@@ -3,14 +3,15 @@
 
 mod host;
 mod http;
-mod registry;
 mod root;
 
 use proxy_wasm::traits::RootContext;
 use proxy_wasm::types::LogLevel;
 
 proxy_wasm::main! {{
-    // Envoy filters by its own log level; the SDK lets everything through.
+    // Installs the SDK's panic hook (a panic is logged before the VM aborts)
+    // and lets every level through the SDK: Envoy filters by its own level,
+    // which the host reads as streams start.
     proxy_wasm::set_log_level(LogLevel::Trace);
     proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(root::PolicyRoot::default()) });
 }}

@@ -1,25 +1,26 @@
 //! The root context: reads and validates the configuration once, owns what
-//! every stream of the VM shares (configuration, credentials cache) and
-//! sends the credentials fetches from its timer.
+//! every stream of the VM shares (configuration, credentials cache, the
+//! waiters and their timer) and forwards its callbacks to the core.
 
 use super::host::{callout_answer, ProxyHost};
 use super::http::HttpFilter;
-use super::registry::Registry;
 use crate::core::config::{self, Config};
 use crate::core::credentials::cache::CredentialCache;
-use crate::core::credentials::fetch::{fetcher_for, CalloutRequest};
-use crate::core::host::{Host, LogLevel, Metric};
+use crate::core::credentials::fetch::fetcher_for;
+use crate::core::host::{Host, LogLevel};
+use crate::core::stream::budget::Budget;
+use crate::core::stream::waiters::Waiters;
 use crate::core::stream::Stream;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::ContextType;
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Duration;
 
-/// How often the root checks for credentials to fetch or refresh, for
-/// retries that are due (the retry back-off starts at 25 ms) and for a new
-/// Envoy log level.
-const TICK: Duration = Duration::from_millis(10);
+thread_local! {
+    /// One budget for the whole VM, shared by every instance of the filter
+    /// that runs in it (one per route, say): the limit is the VM's memory.
+    static BUDGET: Rc<Budget> = Rc::new(Budget::new(0));
+}
 
 #[derive(Default)]
 pub struct PolicyRoot {
@@ -27,28 +28,8 @@ pub struct PolicyRoot {
     credentials: Option<Rc<CredentialCache>>,
     /// Set when streams may wait for the root: credentials are fetched (role,
     /// container, IMDS) or failed calls are retried.
-    timed: bool,
-    fetch_token: Option<u32>,
-    registry: Rc<Registry>,
+    waiters: Option<Rc<Waiters>>,
     host: Rc<ProxyHost>,
-}
-
-impl PolicyRoot {
-    fn send_fetch(&mut self, cache: &CredentialCache, req: CalloutRequest) {
-        match self
-            .host
-            .dispatch(&req.cluster, &req.headers, &req.body, req.timeout)
-        {
-            Ok(token) => self.fetch_token = Some(token),
-            Err(e) => {
-                self.fetch_token = None;
-                let why = format!("cannot send the credentials call through cluster {:?}: {e}; check that the cluster exists", req.cluster);
-                self.host.log(LogLevel::Warn, &format!("aws-lambda: {why}"));
-                cache.on_dispatch_error(&why, self.host.now());
-            }
-        }
-        self.registry.wake(cache.take_woken());
-    }
 }
 
 impl Context for PolicyRoot {
@@ -59,41 +40,22 @@ impl Context for PolicyRoot {
         body_size: usize,
         _trailers: usize,
     ) {
-        let (headers, body) = callout_answer(body_size);
-        if self.fetch_token == Some(token) {
-            self.fetch_token = None;
-            let Some(cache) = self.credentials.clone() else {
-                return;
-            };
-            let status = headers
-                .iter()
-                .find(|(n, _)| n == ":status")
-                .and_then(|(_, v)| v.parse().ok());
-            let (_, ok_before, failed_before) = cache.counters();
-            let next = cache.on_answer(status, &headers, &body, self.host.now());
-            let (_, ok_after, failed_after) = cache.counters();
-            if ok_after > ok_before {
-                self.host.count(Metric::CredentialsFetched);
-            }
-            if failed_after > failed_before {
-                self.host.count(Metric::CredentialsFetchFailed);
-                self.host.log(
-                    LogLevel::Warn,
-                    "aws-lambda: credentials fetch failed; waiting streams answer 500",
-                );
-            }
-            match next {
-                Some(next) => self.send_fetch(&cache, next),
-                None => self.registry.wake(cache.take_woken()),
-            }
-            return;
-        }
-        if !self.registry.forward(token, headers, body) {
+        let Some(waiters) = &self.waiters else { return };
+        if !waiters.on_callout(token, body_size, callout_answer) {
             self.host.log(
                 LogLevel::Debug,
                 &format!("aws-lambda: answer for unknown callout {token} ignored"),
             );
         }
+    }
+
+    fn on_done(&mut self) -> bool {
+        // Envoy keeps firing a root context's timer for as long as the VM
+        // lives, also after the context is gone (a configuration reload).
+        if let Some(w) = &self.waiters {
+            w.stop();
+        }
+        true
     }
 }
 
@@ -114,8 +76,9 @@ impl RootContext for PolicyRoot {
         let cfg = parsed.config;
         self.host = Rc::new(ProxyHost::with_metrics());
         self.host.refresh_log_level();
+        BUDGET.with(|b| b.set_limit(cfg.max_buffered_bytes));
         let fetcher = fetcher_for(&cfg.credentials, &cfg.target.region);
-        self.timed = fetcher.is_some() || cfg.retry.max_attempts > 1;
+        let timed = fetcher.is_some() || cfg.retry.max_attempts > 1;
         self.host.log(
             LogLevel::Info,
             &format!(
@@ -131,35 +94,43 @@ impl RootContext for PolicyRoot {
                 },
             ),
         );
-        self.credentials = Some(Rc::new(CredentialCache::new(
+        let cache = Rc::new(CredentialCache::new(
             cfg.credentials.base.clone().map(Rc::new),
             fetcher,
-        )));
+        ));
+        if let Some(old) = self.waiters.take() {
+            old.stop();
+        }
+        let host: Rc<dyn Host> = self.host.clone();
+        self.waiters = timed.then(|| Rc::new(Waiters::new(host, cache.clone())));
+        self.credentials = Some(cache);
         self.config = Some(Rc::new(cfg));
-        // Always ticks: the timer also follows Envoy's log level.
-        self.set_tick_period(TICK);
         true
     }
 
     fn on_tick(&mut self) {
-        self.host.refresh_log_level();
-        let now = self.host.now();
-        self.registry.fire_due(now);
-        let Some(cache) = self.credentials.clone() else {
-            return;
-        };
-        if let Some(req) = cache.poll(now) {
-            self.send_fetch(&cache, req);
+        match &self.waiters {
+            Some(w) => w.on_tick(),
+            // Nothing can wait: a tick can only be a leftover, stop it.
+            None => self.host.set_timer(None),
         }
     }
 
     fn create_http_context(&self, context_id: u32) -> Option<Box<dyn HttpContext>> {
         let cfg = self.config.clone()?;
         let creds = self.credentials.clone()?;
+        // Envoy's log level can change at run time (admin API): read it where
+        // it is cheap, as each stream starts, rather than on a clock.
+        self.host.refresh_log_level();
         let host: Rc<dyn Host> = self.host.clone();
-        let stream = Rc::new(RefCell::new(Stream::new(context_id, cfg, host, creds)));
-        let registry = self.timed.then(|| self.registry.clone());
-        Some(Box::new(HttpFilter::new(context_id, stream, registry)))
+        let budget = BUDGET.with(Rc::clone);
+        let stream = Stream::new(context_id, cfg, host, creds, budget);
+        let stream = Rc::new(RefCell::new(stream));
+        Some(Box::new(HttpFilter::new(
+            context_id,
+            stream,
+            self.waiters.clone(),
+        )))
     }
 
     fn get_type(&self) -> Option<ContextType> {

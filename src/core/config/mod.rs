@@ -121,6 +121,12 @@ pub struct Config {
     /// What the templates read, so streams capture only that.
     pub needs: Needs,
     pub retry: RetryPolicy,
+    /// `maxBufferedBytes`: the VM's budget for bytes held by streams.
+    pub max_buffered_bytes: usize,
+    /// `invokeOnLocalReplies`: response scopes also call the function on
+    /// replies made by Envoy or another filter (a 503, a 504), not only on
+    /// the upstream's responses.
+    pub invoke_on_local_replies: bool,
 }
 
 /// Retries of throttled, 5xx and failed calls, as AWS SDKs do.
@@ -146,6 +152,9 @@ pub struct Needs {
     pub request_headers: bool,
     /// `remoteAddress` / `localAddress` (two property reads per stream).
     pub addresses: bool,
+    /// A variable reads `#request` or `#response`: the captured bodies are
+    /// kept until the function answered (else they go once the payload is built).
+    pub bodies_after_call: bool,
 }
 
 /// Why a configuration was refused: the field and the reason.

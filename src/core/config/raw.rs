@@ -39,6 +39,8 @@ pub struct RawConfig {
     pub imds_cluster: Option<String>,
     pub imds_endpoint: Option<String>,
     pub properties: Option<BTreeMap<String, String>>,
+    pub max_buffered_bytes: Option<u64>,
+    pub invoke_on_local_replies: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,6 +8,11 @@ use crate::core::template::Map;
 use std::rc::Rc;
 
 const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+/// Default `maxBufferedBytes`: about twenty 6 MB bodies at once, far below
+/// V8's limit (a Wasm VM cannot give memory back once it has grown).
+pub const DEFAULT_MAX_BUFFERED_BYTES: u64 = 128 * 1024 * 1024;
+const MIN_BUFFERED_BYTES: u64 = 1024 * 1024;
+const MAX_BUFFERED_BYTES: u64 = 768 * 1024 * 1024;
 
 /// A valid configuration and the warnings to log once.
 #[derive(Debug)]
@@ -228,7 +233,17 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
         request_headers: templates().any(|t| !t.reads_only("request", "content")),
         addresses: templates()
             .any(|t| t.source().contains("remoteAddress") || t.source().contains("localAddress")),
+        bodies_after_call: variables
+            .iter()
+            .any(|v| v.value.references("request") || v.value.references("response")),
     };
+    let max_buffered_bytes = raw.max_buffered_bytes.unwrap_or(DEFAULT_MAX_BUFFERED_BYTES);
+    if !(MIN_BUFFERED_BYTES..=MAX_BUFFERED_BYTES).contains(&max_buffered_bytes) {
+        return Err(err(
+            "maxBufferedBytes",
+            format!("must be between {MIN_BUFFERED_BYTES} (1 MiB) and {MAX_BUFFERED_BYTES} (768 MiB; V8 caps a VM at about 1 GiB)"),
+        ));
+    }
     let target = InvokeTarget::new(
         &authority,
         &base_path,
@@ -260,6 +275,8 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
             properties,
             needs,
             retry,
+            max_buffered_bytes: max_buffered_bytes as usize,
+            invoke_on_local_replies: raw.invoke_on_local_replies.unwrap_or(false),
         },
         warnings,
     })

@@ -37,6 +37,9 @@ struct Inner {
     last_error: Option<String>,
     failed_at: Option<SystemTime>,
     consecutive_failures: u32,
+    /// Every failure since the last success came while the held credentials
+    /// were still usable (refreshes): the back-off then ends when they expire.
+    failing_refresh: bool,
     waiters: Vec<u32>,
     woken: Vec<u32>,
     counters: (u64, u64, u64),
@@ -59,29 +62,34 @@ impl Inner {
         (FIRST_BACKOFF * 2u32.pow(exp)).min(MAX_BACKOFF)
     }
 
-    /// Time left before a new fetch may start after a failure.
+    /// Time left before a new fetch may start after a failure. Failed
+    /// refreshes never hold it past the expiry of the credentials still held:
+    /// from then on, streams wait for a fetch, not for the back-off.
     fn backoff_left(&self, now: SystemTime) -> Option<Duration> {
-        let until = self.failed_at? + self.backoff();
+        let mut until = self.failed_at? + self.backoff();
+        if self.failing_refresh {
+            let expires = self.current.as_ref().and_then(|h| h.creds.expiration);
+            if let Some(unusable) = expires.and_then(|e| e.checked_sub(EXPIRY_SKEW)) {
+                until = until.min(unusable);
+            }
+        }
         let left = until.duration_since(now).ok().filter(|d| !d.is_zero())?;
         // A clock that went back must not stretch the wait.
         Some(left.min(self.backoff()))
     }
 
-    /// Follows one step of the fetcher: the next call to send, if any.
-    fn follow(&mut self, step: Step, now: SystemTime) -> Option<CalloutRequest> {
+    /// Follows one step of the fetcher: the next call to send, or how the fetch ended.
+    fn follow(&mut self, step: Step, now: SystemTime) -> FetchEvent {
         match step {
             Step::Call(req) => {
                 self.in_flight = Some((now + req.timeout + LOST_MARGIN, req.cluster.clone()));
-                Some(req)
+                FetchEvent::Next(req)
             }
-            Step::Done(result) => {
-                self.finish(result, now);
-                None
-            }
+            Step::Done(result) => self.finish(result, now),
         }
     }
 
-    fn finish(&mut self, result: Result<Credentials, String>, now: SystemTime) {
+    fn finish(&mut self, result: Result<Credentials, String>, now: SystemTime) -> FetchEvent {
         self.in_flight = None;
         let result = result.and_then(|c| match c.expiration {
             Some(exp) if exp <= now + EXPIRY_SKEW => Err(format!(
@@ -90,7 +98,7 @@ impl Inner {
             )),
             _ => Ok(c),
         });
-        match result {
+        let event = match result {
             Ok(creds) => {
                 let refresh_at = creds.expiration.map(|exp| {
                     let life = exp.duration_since(now).unwrap_or_default();
@@ -105,17 +113,47 @@ impl Inner {
                 self.consecutive_failures = 0;
                 self.failed_at = None;
                 self.last_error = None;
+                self.failing_refresh = false;
+                FetchEvent::Fetched
             }
             Err(e) => {
                 self.counters.2 += 1;
+                let refreshing = self.usable(now).is_some();
+                self.failing_refresh =
+                    refreshing && (self.consecutive_failures == 0 || self.failing_refresh);
                 self.consecutive_failures = self.consecutive_failures.saturating_add(1);
                 self.failed_at = Some(now);
-                self.last_error = Some(e);
+                self.last_error = Some(e.clone());
+                FetchEvent::Failed(e)
             }
-        }
+        };
         self.wanted = false;
         let waiters = std::mem::take(&mut self.waiters);
         self.woken.extend(waiters);
+        event
+    }
+}
+
+/// What became of a credentials fetch after one of its calls.
+#[derive(Debug)]
+pub enum FetchEvent {
+    /// Send this call next (a multi-step fetch, or the first call of one).
+    Next(CalloutRequest),
+    /// New credentials are held; the waiting streams are to be woken.
+    Fetched,
+    /// The fetch failed (the reason, with no secret); waiting streams are woken to fail.
+    Failed(String),
+    /// Nothing was in flight: the answer is not the cache's.
+    Ignored,
+}
+
+impl FetchEvent {
+    /// The call to send next, if any.
+    pub fn next_call(self) -> Option<CalloutRequest> {
+        match self {
+            FetchEvent::Next(req) => Some(req),
+            _ => None,
+        }
     }
 }
 
@@ -125,17 +163,17 @@ impl CredentialCache {
     /// first asks. Envoy runs a root context on its main thread too, which never
     /// serves a stream: an eager fetch there would be one STS call wasted per VM.
     pub fn new(fixed: Option<Rc<Credentials>>, fetcher: Option<Box<dyn Fetch>>) -> Self {
-        let wanted = false;
         CredentialCache {
             inner: RefCell::new(Inner {
                 fixed,
                 fetcher,
                 current: None,
-                wanted,
+                wanted: false,
                 in_flight: None,
                 last_error: None,
                 failed_at: None,
                 consecutive_failures: 0,
+                failing_refresh: false,
                 waiters: Vec::new(),
                 woken: Vec::new(),
                 counters: (0, 0, 0),
@@ -159,7 +197,8 @@ impl CredentialCache {
             let lost = format!(
                 "no answer from cluster {cluster} to the credentials fetch: considered lost"
             );
-            inner.finish(Err(lost), now);
+            // The waiters woken here are taken by the next `take_woken`.
+            let _ = inner.finish(Err(lost), now);
         }
         let due = match inner.usable(now) {
             Some(held) => held.refresh_at.is_some_and(|r| now >= r),
@@ -171,25 +210,47 @@ impl CredentialCache {
         inner.counters.0 += 1;
         inner.wanted = false;
         let step = inner.fetcher.as_mut()?.start(now);
-        inner.follow(step, now)
+        inner.follow(step, now).next_call()
     }
 
-    /// The answer to the call `poll`/`on_answer` sent. Returns the next call of a
-    /// multi-step fetch (Some) or None when the fetch ended (or none was in flight).
+    /// When the root's timer must next call [`poll`](Self::poll): the loss
+    /// deadline of a call in flight, the refresh ahead of expiry, or the end of
+    /// a back-off while a stream waits. None: nothing to do until a stream asks.
+    pub fn next_poll_at(&self, now: SystemTime) -> Option<SystemTime> {
+        let inner = self.inner.borrow();
+        inner.fetcher.as_ref()?;
+        if let Some((deadline, _)) = &inner.in_flight {
+            return Some(*deadline);
+        }
+        let due = match inner.usable(now) {
+            Some(held) => held.refresh_at?,
+            None if inner.wanted => now,
+            None => return None,
+        };
+        Some(match inner.backoff_left(now) {
+            Some(left) => due.max(now + left),
+            None => due,
+        })
+    }
+
+    /// The answer to the call `poll`/`on_answer` sent: the next call of a
+    /// multi-step fetch, or how the fetch ended.
     pub fn on_answer(
         &self,
         status: Option<u16>,
         headers: &[(String, String)],
         body: &[u8],
         now: SystemTime,
-    ) -> Option<CalloutRequest> {
+    ) -> FetchEvent {
         let mut inner = self.inner.borrow_mut();
         let inner = &mut *inner;
-        inner.in_flight.as_ref()?;
-        let step = inner
-            .fetcher
-            .as_mut()?
-            .on_answer(status, headers, body, now);
+        if inner.in_flight.is_none() {
+            return FetchEvent::Ignored;
+        }
+        let Some(fetcher) = inner.fetcher.as_mut() else {
+            return FetchEvent::Ignored;
+        };
+        let step = fetcher.on_answer(status, headers, body, now);
         inner.follow(step, now)
     }
 
@@ -199,14 +260,16 @@ impl CredentialCache {
     }
 
     /// The dispatch of a call failed at once (unknown cluster…): the fetch fails with this reason.
-    pub fn on_dispatch_error(&self, reason: &str, now: SystemTime) {
+    pub fn on_dispatch_error(&self, reason: &str, now: SystemTime) -> FetchEvent {
         let mut inner = self.inner.borrow_mut();
-        if inner.in_flight.is_some() {
-            inner.finish(Err(reason.to_string()), now);
+        if inner.in_flight.is_none() {
+            return FetchEvent::Ignored;
         }
+        inner.finish(Err(reason.to_string()), now)
     }
 
     /// (fetches started, successes, failures).
+    #[cfg(test)]
     pub fn counters(&self) -> (u64, u64, u64) {
         self.inner.borrow().counters
     }

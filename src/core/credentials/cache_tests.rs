@@ -92,7 +92,7 @@ fn ready(l: Lookup) -> Rc<Credentials> {
 /// Runs a one-step fetch to success at `now`.
 fn succeed(c: &CredentialCache, now: SystemTime) {
     assert!(c.poll(now).is_some(), "a fetch should start");
-    assert!(c.on_answer(Some(200), &[], b"", now).is_none());
+    assert!(c.on_answer(Some(200), &[], b"", now).next_call().is_none());
 }
 
 #[test]
@@ -130,7 +130,7 @@ fn concurrent_streams_wait_on_one_fetch_and_success_wakes_all() {
     );
     assert!(c.poll(t(0)).is_none());
     assert!(c.take_woken().is_empty());
-    assert!(c.on_answer(Some(200), &[], b"", t(1)).is_none());
+    assert!(c.on_answer(Some(200), &[], b"", t(1)).next_call().is_none());
     assert_eq!(c.take_woken(), vec![1, 2, 3]);
     assert!(c.take_woken().is_empty());
     for id in 1..=3 {
@@ -147,6 +147,7 @@ fn multi_step_fetch_follows_each_call() {
     assert_eq!(c.poll(t(0)).unwrap().header(":path"), Some("/step1"));
     assert_eq!(
         c.on_answer(Some(200), &[], b"", t(0))
+            .next_call()
             .unwrap()
             .header(":path"),
         Some("/step2")
@@ -154,11 +155,12 @@ fn multi_step_fetch_follows_each_call() {
     assert!(c.take_woken().is_empty());
     assert_eq!(
         c.on_answer(Some(200), &[], b"", t(0))
+            .next_call()
             .unwrap()
             .header(":path"),
         Some("/step3")
     );
-    assert!(c.on_answer(Some(200), &[], b"", t(0)).is_none());
+    assert!(c.on_answer(Some(200), &[], b"", t(0)).next_call().is_none());
     assert_eq!(c.take_woken(), vec![7]);
     assert_eq!(c.counters(), (1, 1, 0));
 }
@@ -175,7 +177,10 @@ fn refresh_ahead_of_expiry_without_waiting() {
         ready(c.credentials(9, t(3301))).expiration == Some(t(3600)),
         "old creds served while refreshing"
     );
-    assert!(c.on_answer(Some(200), &[], b"", t(3302)).is_none());
+    assert!(c
+        .on_answer(Some(200), &[], b"", t(3302))
+        .next_call()
+        .is_none());
     assert!(c.take_woken().is_empty(), "nobody waited");
     assert_eq!(
         ready(c.credentials(9, t(3303))).expiration,
@@ -198,7 +203,7 @@ fn failure_wakes_waiters_with_the_error_then_retries_after_backoff() {
     let (c, _) = cache(1, 3600);
     assert!(is_pending(c.credentials(1, t(0))));
     assert!(c.poll(t(0)).is_some());
-    assert!(c.on_answer(Some(403), &[], b"", t(0)).is_none());
+    assert!(c.on_answer(Some(403), &[], b"", t(0)).next_call().is_none());
     assert_eq!(c.take_woken(), vec![1]);
     assert_eq!(
         failed(c.credentials(1, t(0))),
@@ -211,7 +216,7 @@ fn failure_wakes_waiters_with_the_error_then_retries_after_backoff() {
     );
     assert!(is_pending(c.credentials(2, t(5))));
     assert!(c.poll(t(5)).is_some());
-    assert!(c.on_answer(Some(200), &[], b"", t(5)).is_none());
+    assert!(c.on_answer(Some(200), &[], b"", t(5)).next_call().is_none());
     assert_eq!(c.take_woken(), vec![2]);
     assert_eq!(c.counters(), (2, 1, 1));
 }
@@ -223,7 +228,7 @@ fn backoff_doubles_to_30_s_and_resets_on_success() {
     for wait in [1, 2, 4, 8, 16, 30, 30] {
         assert!(is_pending(c.credentials(1, now)));
         assert!(c.poll(now).is_some());
-        assert!(c.on_answer(None, &[], b"", now).is_none());
+        assert!(c.on_answer(None, &[], b"", now).next_call().is_none());
         let e = failed(c.credentials(1, now));
         assert_eq!(
             e,
@@ -240,7 +245,7 @@ fn backoff_doubles_to_30_s_and_resets_on_success() {
     now += Duration::from_secs(3600);
     assert!(is_pending(c.credentials(1, now)));
     assert!(c.poll(now).is_some());
-    c.on_answer(Some(500), &[], b"", now);
+    let _ = c.on_answer(Some(500), &[], b"", now);
     assert!(failed(c.credentials(1, now)).ends_with("retrying in 1 s"));
 }
 
@@ -250,15 +255,15 @@ fn failed_refresh_keeps_serving_and_retries_with_backoff() {
     assert!(is_pending(c.credentials(1, t(0))));
     succeed(&c, t(0));
     assert!(c.poll(t(3300)).is_some());
-    c.on_answer(Some(403), &[], b"", t(3300));
+    let _ = c.on_answer(Some(403), &[], b"", t(3300));
     assert!(ready(c.credentials(1, t(3300))).expiration == Some(t(3600)));
     assert!(c.poll(t(3300)).is_none());
     assert!(c.poll(t(3301)).is_some(), "retried after 1 s");
-    c.on_answer(Some(403), &[], b"", t(3301));
+    let _ = c.on_answer(Some(403), &[], b"", t(3301));
     assert!(c.poll(t(3302)).is_none());
     assert!(c.poll(t(3303)).is_some(), "then after 2 s");
     // Expired while STS is down: streams get the error during the back-off.
-    c.on_answer(Some(403), &[], b"", t(3596));
+    let _ = c.on_answer(Some(403), &[], b"", t(3596));
     assert!(failed(c.credentials(1, t(3597))).contains("Error Code: AccessDenied; retrying in 3 s"));
 }
 
@@ -294,7 +299,7 @@ fn dispatch_error_fails_the_fetch() {
 #[test]
 fn stray_answer_is_ignored() {
     let (c, _) = cache(1, 3600);
-    assert!(c.on_answer(Some(200), &[], b"", t(0)).is_none());
+    assert!(c.on_answer(Some(200), &[], b"", t(0)).next_call().is_none());
     assert_eq!(c.counters(), (0, 0, 0));
 }
 
@@ -329,7 +334,10 @@ fn debug_never_prints_a_secret() {
         <SecretAccessKey>tempsecret</SecretAccessKey><SessionToken>temptoken</SessionToken>\
         <Expiration>2023-11-15T00:00:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>";
     let in_flight = format!("{c:?} {call:?}");
-    assert!(c.on_answer(Some(200), &[], xml.as_bytes(), t(0)).is_none());
+    assert!(c
+        .on_answer(Some(200), &[], xml.as_bytes(), t(0))
+        .next_call()
+        .is_none());
     let creds = ready(c.credentials(1, t(0)));
     let all = format!("{in_flight} {c:?} {creds:?} {:?}", c.credentials(1, t(0)));
     assert!(all.contains("ASIAX") && all.contains("AKIDBASE"), "{all}");

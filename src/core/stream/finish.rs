@@ -26,8 +26,10 @@ impl Stream {
         if !out.iter().any(|(n, _)| n == "content-type") {
             if let Some(ct) = &answer.content_type {
                 // The Lambda API's header goes into a local reply: CR, LF or NUL
-                // in it would split or break the consumer's response.
-                out.push(("content-type".to_string(), header_safe(ct).into_owned()));
+                // in it would split or break the consumer's response. Envoy joins
+                // repeated content-type headers with commas: the first one counts.
+                let first = ct.split(',').next().unwrap_or_default().trim();
+                out.push(("content-type".to_string(), header_safe(first).into_owned()));
             }
         }
         out
@@ -69,15 +71,17 @@ impl Stream {
 
     /// The one place where a paused stream ends.
     pub(super) fn finish(&mut self, end: End) {
-        let was_paused = !matches!(self.state, State::Idle | State::Done);
+        let was_paused = std::mem::replace(&mut self.paused, false);
         self.state = State::Done;
+        // Nothing the call needed is kept while the stream goes on.
+        self.drop_content();
+        self.held.release();
         match end {
             End::Continue if !was_paused => {}
             End::Continue if self.cfg.scope.is_request_phase() => self.host.resume_request(),
             End::Continue => self.host.resume_response(),
             End::Replace { body } => {
-                self.host
-                    .replace_response_body(self.buffered_response, &body);
+                self.host.replace_response_body(self.body_size, &body);
                 self.host.resume_response();
             }
             End::Reply {

@@ -3,7 +3,7 @@
 
 use super::finish::header_safe;
 use super::{roots, End, State, Stream};
-use crate::core::aws::answer::{LambdaAnswer, Outcome};
+use crate::core::aws::answer::{LambdaAnswer, Outcome, MAX_ANSWER_BYTES};
 use crate::core::config::Scope;
 use crate::core::credentials::{Credentials, Lookup};
 use crate::core::errors::{ErrorKey, PolicyError};
@@ -29,7 +29,8 @@ impl Stream {
             Lookup::Ready(c) => self.invoke(payload, &c, now),
             Lookup::Pending => {
                 self.log(LogLevel::Debug, format_args!("waiting for credentials"));
-                self.state = State::WaitingCredentials { payload };
+                let until = self.call_deadline(now);
+                self.state = State::WaitingCredentials { payload, until };
                 Action::Pause
             }
             Lookup::Failed(why) => {
@@ -39,12 +40,43 @@ impl Stream {
         }
     }
 
+    /// How long a stream waits for credentials: its call timeout, and never
+    /// past `apiCallTimeoutMs` counted from its first attempt.
+    fn call_deadline(&self, now: SystemTime) -> SystemTime {
+        let mut until = now + self.cfg.timeout;
+        if let (Some(budget), Some(first)) = (self.cfg.retry.budget, self.first_sent) {
+            until = until.min(first + budget);
+        }
+        until
+    }
+
     /// Credentials became available (or failed) while this stream waited.
     pub fn on_credentials(&mut self) {
-        if let State::WaitingCredentials { payload } =
-            std::mem::replace(&mut self.state, State::Idle)
-        {
-            self.with_credentials(payload);
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::WaitingCredentials { payload, .. } => {
+                self.with_credentials(payload);
+            }
+            other => self.state = other,
+        }
+    }
+
+    /// The root's timer: a retry is due, or the wait for credentials is over.
+    pub fn on_timer(&mut self, now: SystemTime) {
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::WaitingRetry { payload, due } if due <= now => {
+                self.with_credentials(payload);
+            }
+            State::WaitingCredentials { until, .. } if until <= now => {
+                self.host.count(Metric::CredentialsError);
+                self.finish_err(PolicyError::new(
+                    ErrorKey::InvalidResponse,
+                    format!(
+                        "no AWS credentials within {} ms: the credentials fetch has not answered",
+                        self.cfg.timeout.as_millis()
+                    ),
+                ));
+            }
+            other => self.state = other,
         }
     }
 
@@ -72,6 +104,24 @@ impl Stream {
                 ErrorKey::InvalidResponse,
                 format!("cannot send the Lambda call through cluster {:?}: {e}; check that the cluster exists", self.cfg.cluster),
             )),
+        }
+    }
+
+    /// How many bytes of an Invoke answer of `body_size` bytes to copy into
+    /// the VM (at most one more than Lambda's limit, which is then refused),
+    /// taken from the budget first. None: the budget refused them and the
+    /// stream has answered 503; the answer is not to be read.
+    pub fn reserve_answer(&mut self, body_size: usize) -> Option<usize> {
+        if !matches!(self.state, State::WaitingLambda { .. }) {
+            return Some(0);
+        }
+        let size = body_size.min(MAX_ANSWER_BYTES + 1);
+        match self.reserve(size) {
+            Ok(()) => Some(size),
+            Err(e) => {
+                self.finish_err(e);
+                None
+            }
         }
     }
 
@@ -156,7 +206,9 @@ impl Stream {
         let body = Rc::try_unwrap(answer)
             .map(|a| a.body)
             .unwrap_or_else(|a| a.body.clone());
-        if self.cfg.scope == Scope::ResponseContent && self.buffered_response > 0 {
+        if self.cfg.scope == Scope::ResponseContent && self.response_headers_sent {
+            // The status and headers are gone: only the body can change (an
+            // empty one too).
             return self.finish(End::Replace { body });
         }
         self.finish(End::Reply {
@@ -189,9 +241,12 @@ impl Stream {
                 return false;
             }
         }
-        let State::WaitingLambda { payload, .. } = std::mem::replace(&mut self.state, State::Idle)
-        else {
-            return false;
+        let payload = match std::mem::replace(&mut self.state, State::Done) {
+            State::WaitingLambda { payload, .. } => payload,
+            other => {
+                self.state = other;
+                return false;
+            }
         };
         self.log(
             LogLevel::Debug,
@@ -208,16 +263,5 @@ impl Stream {
             due: now + delay,
         };
         true
-    }
-
-    /// The root's timer: the retry is due.
-    pub fn on_retry_due(&mut self, now: SystemTime) {
-        if matches!(self.state, State::WaitingRetry { due, .. } if due <= now) {
-            if let State::WaitingRetry { payload, .. } =
-                std::mem::replace(&mut self.state, State::Idle)
-            {
-                self.with_credentials(payload);
-            }
-        }
     }
 }

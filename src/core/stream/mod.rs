@@ -2,17 +2,20 @@
 //! paused stream ends in [`Stream::finish`], which either resumes it or
 //! sends the local reply.
 
+pub mod budget;
 mod finish;
 mod invoke;
 mod roots;
 #[cfg(test)]
 mod tests;
+pub mod waiters;
 
 use crate::core::config::{Config, Scope};
 use crate::core::credentials::Provider;
 use crate::core::errors::{ErrorKey, PolicyError};
 use crate::core::host::{Host, LogLevel, Metric};
 use crate::core::views::{RequestView, ResponseView};
+use budget::{try_vec, Budget, Held};
 use roots::StreamRoot;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -31,8 +34,9 @@ enum State {
     Idle,
     /// Holding the body named by the scope until it is complete.
     Buffering,
-    /// The payload is ready; credentials are being fetched.
-    WaitingCredentials { payload: Vec<u8> },
+    /// The payload is ready; credentials are being fetched. The stream
+    /// gives up at `until` (its call timeout).
+    WaitingCredentials { payload: Vec<u8>, until: SystemTime },
     /// The Invoke callout is in flight (the payload is kept for a retry).
     WaitingLambda {
         token: u32,
@@ -69,8 +73,17 @@ pub struct Stream {
     request: Option<Rc<RequestView>>,
     response: Option<Rc<ResponseView>>,
     attributes: Rc<RefCell<Vec<(String, String)>>>,
-    /// Bytes of response body held in RESPONSE_CONTENT (replaced in place).
-    buffered_response: usize,
+    /// Bytes of body Envoy holds for this stream in the `*_CONTENT` scopes
+    /// (the size of the last body callback; trailers end the body with it).
+    body_size: usize,
+    /// RESPONSE_CONTENT: the response headers went on to the consumer, so
+    /// the result can only replace the body in place.
+    response_headers_sent: bool,
+    /// A header, body or trailers callback returned `Pause` for the call:
+    /// [`Stream::finish`] must resume the stream (unless it replies).
+    paused: bool,
+    /// What this stream holds of the VM's memory budget.
+    held: Held,
     /// Invoke attempts sent so far, and when the first one left.
     attempts: u32,
     first_sent: Option<SystemTime>,
@@ -79,7 +92,13 @@ pub struct Stream {
 }
 
 impl Stream {
-    pub fn new(id: u32, cfg: Rc<Config>, host: Rc<dyn Host>, creds: Rc<dyn Provider>) -> Self {
+    pub fn new(
+        id: u32,
+        cfg: Rc<Config>,
+        host: Rc<dyn Host>,
+        creds: Rc<dyn Provider>,
+        budget: Rc<Budget>,
+    ) -> Self {
         Stream {
             id,
             cfg,
@@ -89,26 +108,30 @@ impl Stream {
             request: None,
             response: None,
             attributes: Rc::default(),
-            buffered_response: 0,
+            body_size: 0,
+            response_headers_sent: false,
+            paused: false,
+            held: Held::new(budget),
             attempts: 0,
             first_sent: None,
             jitter: u64::from(id).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1,
         }
     }
 
-    pub fn id(&self) -> u32 {
-        self.id
-    }
-
-    /// True while the stream waits for credentials (the glue wakes it).
-    pub fn waits_for_credentials(&self) -> bool {
-        matches!(self.state, State::WaitingCredentials { .. })
-    }
-
-    /// When a retry is due, if the stream waits for one (the glue's timer fires it).
+    /// When a retry is due, if the stream waits for one.
     pub fn retry_due(&self) -> Option<SystemTime> {
         match self.state {
             State::WaitingRetry { due, .. } => Some(due),
+            _ => None,
+        }
+    }
+
+    /// When the root's timer must run [`Stream::on_timer`]: a retry that is
+    /// due, or the end of a wait for credentials. None: the timer is not needed.
+    pub fn wake_at(&self) -> Option<SystemTime> {
+        match self.state {
+            State::WaitingRetry { due, .. } => Some(due),
+            State::WaitingCredentials { until, .. } => Some(until),
             _ => None,
         }
     }
@@ -135,8 +158,8 @@ impl Stream {
             self.capture_request();
         }
         match scope {
-            Scope::Request => self.start(),
-            Scope::RequestContent if end_of_stream => self.start(),
+            Scope::Request => self.begin(),
+            Scope::RequestContent if end_of_stream => self.begin(),
             Scope::RequestContent => {
                 // Envoy runs a proxy-wasm `Pause` on headers as "stop all": no body
                 // callback would come. The headers go on; the body is held below.
@@ -152,27 +175,53 @@ impl Stream {
         if self.cfg.scope != Scope::RequestContent || !matches!(self.state, State::Buffering) {
             return self.pass();
         }
+        self.body_size = size;
         if !end_of_stream {
             return Action::Pause;
+        }
+        self.request_body_complete()
+    }
+
+    /// Trailers end the body as end-of-stream does: the call starts, and the
+    /// trailers are held with the body until the stream is resumed.
+    pub fn on_request_trailers(&mut self) -> Action {
+        if self.cfg.scope != Scope::RequestContent || !matches!(self.state, State::Buffering) {
+            return self.pass();
+        }
+        self.request_body_complete()
+    }
+
+    fn request_body_complete(&mut self) -> Action {
+        let size = self.body_size;
+        if let Err(e) = self.reserve(size) {
+            return self.fail(e);
         }
         let body = self.host.request_body(size);
         if let Some(req) = self.request.as_mut().and_then(Rc::get_mut) {
             req.content = Some(body);
         }
-        self.start()
+        self.begin()
     }
 
     pub fn on_response_headers(&mut self, end_of_stream: bool) -> Action {
+        if !self.cfg.scope.is_request_phase() && self.is_local_reply() {
+            // Not the backend's answer: Envoy's own (a 503, a 504) or another
+            // filter's. There is no upstream response to call the function on.
+            self.log(LogLevel::Debug, format_args!("local reply: not invoking"));
+            self.state = State::Done;
+            return self.pass();
+        }
         match self.cfg.scope {
             Scope::Response => {
                 self.capture_response();
-                self.start()
+                self.begin()
             }
             Scope::ResponseContent => {
                 self.capture_response();
                 if end_of_stream {
-                    return self.start();
+                    return self.begin();
                 }
+                self.response_headers_sent = true;
                 if self.cfg.send_to_consumer {
                     // The body will be replaced: its length is not known yet.
                     self.host.set_response_header("content-length", None);
@@ -190,15 +239,81 @@ impl Stream {
         if self.cfg.scope != Scope::ResponseContent || !matches!(self.state, State::Buffering) {
             return self.pass();
         }
+        self.body_size = size;
         if !end_of_stream {
             return Action::Pause;
         }
+        self.response_body_complete()
+    }
+
+    /// As for requests: trailers (every gRPC response has them) end the body.
+    pub fn on_response_trailers(&mut self) -> Action {
+        if self.cfg.scope != Scope::ResponseContent || !matches!(self.state, State::Buffering) {
+            return self.pass();
+        }
+        self.response_body_complete()
+    }
+
+    fn response_body_complete(&mut self) -> Action {
+        let size = self.body_size;
+        if let Err(e) = self.reserve(size) {
+            return self.fail(e);
+        }
         let body = self.host.response_body(size);
-        self.buffered_response = size;
         if let Some(resp) = self.response.as_mut().and_then(Rc::get_mut) {
             resp.content = Some(body);
         }
-        self.start()
+        self.begin()
+    }
+
+    /// Takes `bytes` from the VM's budget before they are copied into the VM,
+    /// and checks that the VM can still grow by that much: a stream over
+    /// either limit gets a 503, the VM never traps on an allocation.
+    fn reserve(&mut self, bytes: usize) -> Result<(), PolicyError> {
+        if bytes == 0 {
+            return Ok(());
+        }
+        // Reserved and freed at once: the allocator keeps the block for the
+        // copy that follows, which the SDK makes with an infallible allocation.
+        if self.held.grow(bytes) && try_vec(bytes).is_some() {
+            return Ok(());
+        }
+        self.host.count(Metric::Overloaded);
+        self.log(
+            LogLevel::Warn,
+            format_args!(
+                "{bytes} more bytes would pass the VM's buffer budget ({} of {} in use): answering 503",
+                self.held.budget().used(),
+                self.held.budget().limit()
+            ),
+        );
+        Err(PolicyError::new(
+            ErrorKey::Overloaded,
+            format!(
+                "the filter holds too many bytes in this Envoy worker; {bytes} more were refused"
+            ),
+        ))
+    }
+
+    /// Whether the response being seen was made by Envoy or a filter (a
+    /// local reply), not received from the upstream.
+    fn is_local_reply(&self) -> bool {
+        if self.cfg.invoke_on_local_replies {
+            return false;
+        }
+        self.host
+            .property(&["response", "code_details"])
+            .is_some_and(|d| d != b"via_upstream")
+    }
+
+    /// Starts the call and remembers that the callback it runs in returned
+    /// `Pause` for it (unless the stream already ended).
+    fn begin(&mut self) -> Action {
+        let action = self.start();
+        if !matches!(self.state, State::Done) {
+            self.paused = true;
+        }
+        action
     }
 
     /// An event this filter has no business with: let it through. This includes
@@ -255,6 +370,10 @@ impl Stream {
                 }
             },
         };
+        if !self.cfg.needs.bodies_after_call {
+            // The payload holds what the call needs: the body is not held twice.
+            self.drop_content();
+        }
         let limit = self.cfg.invocation_type.max_payload_bytes();
         if payload.len() > limit {
             self.host.count(Metric::PayloadTooLarge);
@@ -267,7 +386,22 @@ impl Stream {
                 ),
             ));
         }
+        if let Err(e) = self.reserve(payload.len()) {
+            return self.fail(e);
+        }
         self.with_credentials(payload)
+    }
+
+    /// Lets go of the bodies captured for templates (and their budget).
+    fn drop_content(&mut self) {
+        let mut freed = 0;
+        if let Some(req) = self.request.as_mut().and_then(Rc::get_mut) {
+            freed += req.content.take().map_or(0, |c| c.len());
+        }
+        if let Some(resp) = self.response.as_mut().and_then(Rc::get_mut) {
+            freed += resp.content.take().map_or(0, |c| c.len());
+        }
+        self.held.shrink(freed);
     }
 }
 

@@ -28,6 +28,12 @@ struct Fake {
     metrics: RefCell<Vec<Metric>>,
     refuse_dispatch: bool,
     header_copies: RefCell<u32>,
+    entered: RefCell<Vec<u32>>,
+    timers: RefCell<Vec<Option<Duration>>>,
+    /// `response.code_details` (None: the attribute is not there).
+    code_details: Option<&'static str>,
+    /// Added to the fixed clock.
+    clock: std::cell::Cell<Duration>,
 }
 
 impl Host for Fake {
@@ -45,7 +51,11 @@ impl Host for Fake {
         self.response_body[..size.min(self.response_body.len())].to_vec()
     }
     fn property(&self, path: &[&str]) -> Option<Vec<u8>> {
-        (path == ["upstream_var"]).then(|| b"from-filter-state".to_vec())
+        match path {
+            ["upstream_var"] => Some(b"from-filter-state".to_vec()),
+            ["response", "code_details"] => self.code_details.map(|d| d.as_bytes().to_vec()),
+            _ => None,
+        }
     }
     fn set_filter_state(&self, name: &str, value: &str) {
         self.filter_state
@@ -53,7 +63,7 @@ impl Host for Fake {
             .push((name.to_string(), value.to_string()));
     }
     fn now(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+        UNIX_EPOCH + Duration::from_secs(1_700_000_000) + self.clock.get()
     }
     fn dispatch(
         &self,
@@ -87,6 +97,13 @@ impl Host for Fake {
     }
     fn replace_response_body(&self, _size: usize, body: &[u8]) {
         *self.replaced_body.borrow_mut() = Some(body.to_vec());
+    }
+    fn enter_context(&self, id: u32) -> bool {
+        self.entered.borrow_mut().push(id);
+        true
+    }
+    fn set_timer(&self, after: Option<Duration>) {
+        self.timers.borrow_mut().push(after);
     }
     fn resume_request(&self) {
         *self.resumed_request.borrow_mut() += 1;
@@ -142,7 +159,8 @@ fn stream(json: &str, fake: Fake) -> (Stream, Rc<Fake>) {
     let cfg = from_json(json.as_bytes(), &env).unwrap().config;
     let creds = Fixed(Some(Rc::new(Credentials::new("AKID", "SECRET", None))));
     let fake = Rc::new(fake);
-    let s = Stream::new(3, Rc::new(cfg), fake.clone(), Rc::new(creds));
+    let budget = Rc::new(Budget::new(cfg.max_buffered_bytes));
+    let s = Stream::new(3, Rc::new(cfg), fake.clone(), Rc::new(creds), budget);
     (s, fake)
 }
 
@@ -395,7 +413,13 @@ fn no_credentials_gives_500_with_advice() {
     let env = |_: &str| None;
     let cfg = from_json(br#"{"function":"demo"}"#, &env).unwrap().config;
     let fake = Rc::new(with_request());
-    let mut s = Stream::new(1, Rc::new(cfg), fake.clone(), Rc::new(Fixed(None)));
+    let mut s = Stream::new(
+        1,
+        Rc::new(cfg),
+        fake.clone(),
+        Rc::new(Fixed(None)),
+        Rc::new(Budget::new(1 << 20)),
+    );
     s.on_request_headers(true);
     let replies = fake.replies.borrow();
     assert_eq!(replies[0].0, 500);
@@ -530,7 +554,7 @@ fn throttled_then_ok_succeeds_after_a_retry() {
     );
     let due = s.retry_due().unwrap();
     assert!(due > f.now() && due <= f.now() + Duration::from_millis(25));
-    s.on_retry_due(later());
+    s.on_timer(later());
     assert_eq!(f.dispatched.borrow().len(), 2);
     let (hs, b) = ok("{}");
     s.on_lambda_answer(7, hs, b);
@@ -544,7 +568,7 @@ fn attempts_never_exceed_max_attempts() {
     s.on_request_headers(true);
     for _ in 0..3 {
         s.on_lambda_answer(7, h(&[(":status", "503")]), Vec::new());
-        s.on_retry_due(later());
+        s.on_timer(later());
     }
     assert_eq!(f.dispatched.borrow().len(), 3);
     assert_eq!(f.replies.borrow().len(), 1);

@@ -1,0 +1,165 @@
+//! The per-VM budget for bytes that streams hold in the VM's linear memory
+//! (request and response bodies, payloads kept for retries, Lambda answers).
+//!
+//! V8 caps a VM's memory at about 1 GiB and a failed allocation traps the
+//! whole VM, so a stream asks the budget *before* it copies a body in: when
+//! the bytes would pass the limit, that stream is answered 503 and every
+//! other stream carries on.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+/// Shared by every stream of a VM.
+#[derive(Debug)]
+pub struct Budget {
+    limit: Cell<usize>,
+    used: Cell<usize>,
+    peak: Cell<usize>,
+}
+
+impl Budget {
+    pub fn new(limit: usize) -> Self {
+        Budget {
+            limit: Cell::new(limit),
+            used: Cell::new(0),
+            peak: Cell::new(0),
+        }
+    }
+
+    /// A new configuration sets the limit; bytes already held stay counted.
+    pub fn set_limit(&self, limit: usize) {
+        self.limit.set(limit);
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit.get()
+    }
+
+    /// Bytes held by streams now.
+    pub fn used(&self) -> usize {
+        self.used.get()
+    }
+
+    /// The most bytes held at once since the VM started.
+    pub fn peak(&self) -> usize {
+        self.peak.get()
+    }
+
+    fn take(&self, bytes: usize) -> bool {
+        let Some(used) = self.used.get().checked_add(bytes) else {
+            return false;
+        };
+        if used > self.limit.get() {
+            return false;
+        }
+        self.used.set(used);
+        self.peak.set(self.peak.get().max(used));
+        true
+    }
+
+    fn give_back(&self, bytes: usize) {
+        self.used.set(self.used.get().saturating_sub(bytes));
+    }
+}
+
+/// What one stream holds of the budget; given back when dropped.
+#[derive(Debug)]
+pub struct Held {
+    budget: Rc<Budget>,
+    bytes: usize,
+}
+
+impl Held {
+    pub fn new(budget: Rc<Budget>) -> Self {
+        Held { budget, bytes: 0 }
+    }
+
+    /// Takes `bytes` more, or nothing and false when they would pass the limit.
+    pub fn grow(&mut self, bytes: usize) -> bool {
+        if !self.budget.take(bytes) {
+            return false;
+        }
+        self.bytes += bytes;
+        true
+    }
+
+    /// Gives back `bytes` (at most what is held).
+    pub fn shrink(&mut self, bytes: usize) {
+        let bytes = bytes.min(self.bytes);
+        self.budget.give_back(bytes);
+        self.bytes -= bytes;
+    }
+
+    /// Gives everything back.
+    pub fn release(&mut self) {
+        self.shrink(self.bytes);
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub fn budget(&self) -> &Budget {
+        &self.budget
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+/// A vector of `len` bytes reserved fallibly: None instead of an abort when
+/// the VM cannot grow.
+pub fn try_vec(len: usize) -> Option<Vec<u8>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).ok()?;
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streams_share_the_limit_and_give_back_on_drop() {
+        let budget = Rc::new(Budget::new(100));
+        let mut a = Held::new(budget.clone());
+        let mut b = Held::new(budget.clone());
+        assert!(a.grow(60));
+        assert!(!b.grow(41), "over the limit: nothing taken");
+        assert_eq!(budget.used(), 60);
+        assert!(b.grow(40));
+        assert_eq!(budget.used(), 100);
+        a.shrink(10);
+        assert_eq!((a.bytes(), budget.used()), (50, 90));
+        drop(a);
+        assert_eq!(budget.used(), 40);
+        b.release();
+        assert_eq!(budget.used(), 0);
+        assert_eq!(budget.peak(), 100);
+    }
+
+    #[test]
+    fn a_lower_limit_refuses_new_bytes_but_keeps_what_is_held() {
+        let budget = Rc::new(Budget::new(100));
+        let mut a = Held::new(budget.clone());
+        assert!(a.grow(80));
+        budget.set_limit(50);
+        assert!(!a.grow(1));
+        drop(a);
+        assert_eq!(budget.used(), 0);
+        assert!(Held::new(budget).grow(50));
+    }
+
+    #[test]
+    fn overflowing_sizes_are_refused() {
+        let budget = Rc::new(Budget::new(usize::MAX));
+        let mut a = Held::new(budget.clone());
+        assert!(a.grow(usize::MAX - 1));
+        assert!(!a.grow(2));
+        assert!(try_vec(usize::MAX).is_none());
+        assert_eq!(try_vec(16).map(|v| v.capacity() >= 16), Some(true));
+    }
+}

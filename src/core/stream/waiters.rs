@@ -1,0 +1,270 @@
+//! The root context's side of waiting: streams that wait for credentials or
+//! for a retry, the credentials fetches, and the one timer that drives both.
+//!
+//! The timer is armed only while something waits, for the moment it is due
+//! (a retry, the end of a credentials wait, a refresh ahead of expiry), and
+//! stopped otherwise: an idle VM spends nothing.
+
+use super::Stream;
+use crate::core::credentials::cache::{CredentialCache, FetchEvent};
+use crate::core::credentials::fetch::CalloutRequest;
+use crate::core::host::{status_of, Headers, Host, LogLevel, Metric};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+use std::time::{Duration, SystemTime};
+
+/// The proxy's timer counts whole milliseconds; a shorter wait would stop it.
+const MIN_TIMER: Duration = Duration::from_millis(1);
+
+/// Credentials answers are small documents; more is not read.
+const MAX_CREDENTIALS_ANSWER: usize = 64 * 1024;
+
+/// The timer period that fires at `at`, rounded up to whole milliseconds.
+fn after(at: SystemTime, now: SystemTime) -> Duration {
+    let wait = at.duration_since(now).unwrap_or_default();
+    let ms = wait.as_nanos().div_ceil(1_000_000);
+    Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX)).max(MIN_TIMER)
+}
+
+pub struct Waiters {
+    host: Rc<dyn Host>,
+    cache: Rc<CredentialCache>,
+    /// Streams that wait for the root (credentials, a retry), by context id.
+    streams: RefCell<HashMap<u32, Weak<RefCell<Stream>>>>,
+    /// Lambda calls sent while the root was the current context (from the
+    /// timer or a credentials answer): the proxy answers them to the root.
+    forwarded: RefCell<HashMap<u32, u32>>,
+    /// The credentials call in flight.
+    fetch_token: Cell<Option<u32>>,
+    /// The period the proxy's timer is set to (it fires again and again at
+    /// that period until changed; None: stopped)…
+    period: Cell<Option<Duration>>,
+    /// …and when it fires next, at the latest.
+    armed: Cell<Option<SystemTime>>,
+}
+
+impl Waiters {
+    pub fn new(host: Rc<dyn Host>, cache: Rc<CredentialCache>) -> Self {
+        Waiters {
+            host,
+            cache,
+            streams: RefCell::default(),
+            forwarded: RefCell::default(),
+            fetch_token: Cell::new(None),
+            period: Cell::new(None),
+            armed: Cell::new(None),
+        }
+    }
+
+    /// After each event of a stream: a stream that now waits for the root
+    /// is remembered, and the timer armed for it.
+    pub fn after_event(&self, id: u32, stream: &Rc<RefCell<Stream>>) {
+        let Some(wake_at) = stream.try_borrow().ok().and_then(|s| s.wake_at()) else {
+            return;
+        };
+        self.streams
+            .borrow_mut()
+            .entry(id)
+            .or_insert_with(|| Rc::downgrade(stream));
+        let now = self.host.now();
+        let due = match self.cache.next_poll_at(now) {
+            Some(poll) => wake_at.min(poll),
+            None => wake_at,
+        };
+        self.arm(due, now);
+    }
+
+    /// The stream's context is gone.
+    pub fn remove(&self, id: u32) {
+        self.streams.borrow_mut().remove(&id);
+        self.forwarded.borrow_mut().retain(|_, s| *s != id);
+    }
+
+    /// Streams waiting for the root now (for tests and logs).
+    pub fn len(&self) -> usize {
+        self.streams.borrow().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// When the timer will fire next, if it is armed.
+    pub fn armed(&self) -> Option<SystemTime> {
+        self.armed.get()
+    }
+
+    /// The root's timer fired: due streams run, a credentials call due is
+    /// sent, and the timer is armed again only if something still waits.
+    pub fn on_tick(&self) {
+        let now = self.host.now();
+        self.armed.set(self.period.get().map(|p| now + p));
+        let due: Vec<u32> = self
+            .streams
+            .borrow()
+            .iter()
+            .filter(|(_, s)| {
+                s.upgrade()
+                    .and_then(|s| s.try_borrow().ok().and_then(|s| s.wake_at()))
+                    .is_some_and(|at| at <= now)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            self.run(id, |s| s.on_timer(now));
+        }
+        if let Some(req) = self.cache.poll(now) {
+            self.send_fetch(req);
+        }
+        self.rearm(now);
+    }
+
+    /// A callout answer the root received: the credentials call, or a Lambda
+    /// call a stream sent from a root callback. `read(n)` copies the answer's
+    /// headers and its first `n` body bytes into the VM: it is called at most
+    /// once, after the stream's budget allowed the bytes. False if the answer
+    /// is neither.
+    pub fn on_callout(
+        &self,
+        token: u32,
+        body_size: usize,
+        read: impl FnOnce(usize) -> (Headers, Vec<u8>),
+    ) -> bool {
+        if self.fetch_token.get() == Some(token) {
+            self.fetch_token.set(None);
+            let (headers, body) = read(body_size.min(MAX_CREDENTIALS_ANSWER));
+            let status = status_of(&headers);
+            let event = self
+                .cache
+                .on_answer(status, &headers, &body, self.host.now());
+            self.after_fetch(event);
+            return true;
+        }
+        let Some(id) = self.forwarded.borrow_mut().remove(&token) else {
+            return false;
+        };
+        let Some(stream) = self.streams.borrow().get(&id).and_then(Weak::upgrade) else {
+            return true;
+        };
+        // The answer is read while the root is still the current context.
+        let size = match stream.try_borrow_mut() {
+            Ok(mut s) => s.reserve_answer(body_size),
+            Err(_) => None,
+        };
+        let answer = size.map(read);
+        self.run(id, |s| {
+            if let Some((headers, body)) = answer {
+                s.on_lambda_answer(token, headers, body);
+            }
+        });
+        true
+    }
+
+    fn send_fetch(&self, req: CalloutRequest) {
+        match self
+            .host
+            .dispatch(&req.cluster, &req.headers, &req.body, req.timeout)
+        {
+            Ok(token) => self.fetch_token.set(Some(token)),
+            Err(e) => {
+                self.fetch_token.set(None);
+                let why = format!(
+                    "cannot send the credentials call through cluster {:?}: {e}; check that the cluster exists",
+                    req.cluster
+                );
+                self.host.log(LogLevel::Warn, &format!("aws-lambda: {why}"));
+                let event = self.cache.on_dispatch_error(&why, self.host.now());
+                self.after_fetch(event);
+            }
+        }
+    }
+
+    fn after_fetch(&self, event: FetchEvent) {
+        match event {
+            FetchEvent::Next(req) => return self.send_fetch(req),
+            FetchEvent::Fetched => self.host.count(Metric::CredentialsFetched),
+            FetchEvent::Failed(_) => {
+                self.host.count(Metric::CredentialsFetchFailed);
+                self.host.log(
+                    LogLevel::Warn,
+                    "aws-lambda: credentials fetch failed; waiting streams answer 500",
+                );
+            }
+            FetchEvent::Ignored => {}
+        }
+        for id in self.cache.take_woken() {
+            self.run(id, Stream::on_credentials);
+        }
+        self.rearm(self.host.now());
+    }
+
+    /// Runs `f` on stream `id` as the current context; a Lambda call it sent
+    /// is answered to the root, which forwards it here.
+    fn run(&self, id: u32, f: impl FnOnce(&mut Stream)) {
+        let stream = self.streams.borrow().get(&id).and_then(Weak::upgrade);
+        let Some(stream) = stream else {
+            self.streams.borrow_mut().remove(&id);
+            return;
+        };
+        if !self.host.enter_context(id) {
+            return;
+        }
+        let Ok(mut s) = stream.try_borrow_mut() else {
+            return;
+        };
+        f(&mut s);
+        let token = s.lambda_token();
+        if let Some(token) = token {
+            self.forwarded.borrow_mut().insert(token, id);
+        }
+        match s.wake_at() {
+            Some(at) => self.arm(at, self.host.now()),
+            // Nothing of it waits for the root any more.
+            None if token.is_none() => {
+                self.streams.borrow_mut().remove(&id);
+            }
+            None => {}
+        }
+    }
+
+    /// Arms the timer for the earliest thing that waits, or stops it.
+    fn rearm(&self, now: SystemTime) {
+        let streams = self
+            .streams
+            .borrow()
+            .values()
+            .filter_map(|s| s.upgrade()?.try_borrow().ok()?.wake_at())
+            .min();
+        let poll = self.cache.next_poll_at(now);
+        let next = match (streams, poll) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.set(next.map(|at| after(at, now)), now);
+    }
+
+    /// Arms the timer for `at` unless it already fires sooner.
+    fn arm(&self, at: SystemTime, now: SystemTime) {
+        if self.armed.get().is_some_and(|armed| armed <= at) {
+            return;
+        }
+        self.set(Some(after(at, now)), now);
+    }
+
+    fn set(&self, period: Option<Duration>, now: SystemTime) {
+        if self.period.get() != period {
+            self.host.set_timer(period);
+            self.period.set(period);
+        }
+        self.armed.set(period.map(|p| now + p));
+    }
+
+    /// Stops the timer whatever it was set to: when the root context is done,
+    /// a timer left set would keep firing for as long as the VM lives.
+    pub fn stop(&self) {
+        self.host.set_timer(None);
+        self.period.set(None);
+        self.armed.set(None);
+    }
+}
