@@ -6,6 +6,7 @@ pub mod config;
 pub mod credentials;
 pub mod errors;
 pub mod host;
+pub mod reply;
 pub mod secret;
 pub mod stream;
 pub mod template;
