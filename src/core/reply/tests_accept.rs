@@ -177,3 +177,77 @@ fn at_most_max_ranges_are_kept() {
     let big = "a/b;q=0.5,".repeat(100_000);
     assert_eq!(Accept::parse([big.as_str()]).ranges().len(), MAX_RANGES);
 }
+
+/// Deterministic pseudo-random headers: nothing panics, and the order holds
+/// (q never rises; at equal q no `*/*` before a concrete type).
+#[test]
+fn random_headers_parse_and_order() {
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let types = ["text", "application", "*", "Image", "te xt", ""];
+    let subs = ["html", "json", "*", "*+json", "plain", "/", "x\"y"];
+    let params = [
+        "",
+        "",
+        ";q=0.5",
+        ";q=1",
+        ";q=0",
+        ";q=0.25",
+        ";level=1",
+        ";q=x",
+        ";a=\"b,c\"",
+        ";",
+        ";q=2",
+    ];
+    let mut pick = |items: &[&'static str]| items[(next() % items.len() as u64) as usize];
+    let (mut ranges, mut pairs) = (0, 0);
+    for _ in 0..5_000 {
+        let count = 1
+            + (pick(&["0", "1", "2", "3", "4", "5"])
+                .parse::<usize>()
+                .unwrap());
+        let mut header = String::new();
+        for i in 0..count {
+            if i > 0 {
+                header.push_str(pick(&[",", ", ", " ,", ",,", ";"]));
+            }
+            header.push_str(pick(&types));
+            header.push_str(pick(&["/", "/", "/", ""]));
+            header.push_str(pick(&subs));
+            header.push_str(pick(&params));
+            header.push_str(pick(&params));
+        }
+        let a = Accept::parse([header.as_str()]);
+        let r = a.ranges();
+        assert!(r.len() <= MAX_RANGES);
+        ranges += r.len();
+        pairs += r.len().saturating_sub(1);
+        assert_eq!(a.first().is_some(), !r.is_empty(), "{header:?}");
+        assert!(!a.is_absent() || r.is_empty(), "{header:?}");
+        for w in r.windows(2) {
+            assert!(w[0].q() >= w[1].q(), "{header:?}");
+            if w[0].q() == w[1].q() {
+                assert!(
+                    w[0].media() != "*/*" || w[1].media().starts_with('*'),
+                    "{header:?}"
+                );
+            }
+        }
+        for range in r {
+            assert!(range.q() > 0 && range.q() <= 1000);
+            // A range's written form parses back to the same media type.
+            let again = MediaRange::parse(range.written()).unwrap();
+            assert_eq!(again.media(), range.media(), "{header:?}");
+        }
+    }
+    // The generator does reach the parser's happy paths.
+    assert!(
+        ranges > 1_000 && pairs > 200,
+        "{ranges} ranges, {pairs} pairs"
+    );
+}
