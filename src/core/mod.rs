@@ -2,10 +2,12 @@
 //! the wasm glue drives it through the [`host::Host`] trait.
 
 pub mod aws;
+pub mod condition;
 pub mod config;
 pub mod credentials;
 pub mod errors;
 pub mod host;
+pub mod reply;
 pub mod secret;
 pub mod stream;
 pub mod template;
