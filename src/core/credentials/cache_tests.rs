@@ -345,3 +345,57 @@ fn debug_never_prints_a_secret() {
         assert!(!all.contains(secret), "{secret} in {all}");
     }
 }
+
+#[test]
+fn failed_refreshes_never_hold_the_backoff_past_expiry() {
+    let (c, _) = cache(1, 3600);
+    assert!(is_pending(c.credentials(1, t(0))));
+    succeed(&c, t(0));
+    assert_eq!(c.take_woken(), vec![1]);
+    // STS fails at every refresh attempt: 1, 2, 4, 8, 16, then 30 s apart.
+    let mut at = 3300;
+    while at < 3595 {
+        assert!(c.poll(t(at)).is_some(), "refresh attempt at {at}");
+        let _ = c.on_answer(Some(503), &[], b"", t(at));
+        assert!(ready(c.credentials(1, t(at))).expiration == Some(t(3600)));
+        let next = c.next_poll_at(t(at)).unwrap();
+        at = next.duration_since(t(0)).unwrap().as_secs();
+    }
+    assert_eq!(
+        at, 3595,
+        "the last wait ends when the held keys stop being usable"
+    );
+    // STS is back: the first stream after expiry waits for a fetch, it is not failed.
+    assert!(is_pending(c.credentials(1, t(3595))));
+    assert!(c.poll(t(3595)).is_some());
+    assert!(c
+        .on_answer(Some(200), &[], b"", t(3595))
+        .next_call()
+        .is_none());
+    assert_eq!(c.take_woken(), vec![1]);
+    assert!(ready(c.credentials(1, t(3596))).expiration == Some(t(7195)));
+}
+
+#[test]
+fn the_timer_is_needed_only_for_a_call_in_flight_a_refresh_or_a_waiting_stream() {
+    let (c, _) = cache(1, 3600);
+    assert_eq!(c.next_poll_at(t(0)), None, "nobody asked yet");
+    assert!(is_pending(c.credentials(1, t(0))));
+    assert_eq!(c.next_poll_at(t(0)), Some(t(0)), "a stream waits: now");
+    assert!(c.poll(t(0)).is_some());
+    assert_eq!(
+        c.next_poll_at(t(0)),
+        Some(t(10)),
+        "in flight: its loss deadline"
+    );
+    assert!(c.on_answer(Some(200), &[], b"", t(0)).next_call().is_none());
+    assert_eq!(
+        c.next_poll_at(t(1)),
+        Some(t(3300)),
+        "the refresh ahead of expiry"
+    );
+    let static_keys =
+        CredentialCache::new(Some(Rc::new(Credentials::new("AKID", "s", None))), None);
+    assert!(matches!(static_keys.credentials(1, t(0)), Lookup::Ready(_)));
+    assert_eq!(static_keys.next_poll_at(t(0)), None, "static keys: never");
+}

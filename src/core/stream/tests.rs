@@ -609,3 +609,6 @@ fn no_retry_when_disabled_or_out_of_budget() {
         assert_eq!(f.replies.borrow()[0].0, 500, "{json}");
     }
 }
+
+#[path = "reliability_tests.rs"]
+mod reliability;

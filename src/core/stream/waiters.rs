@@ -111,6 +111,10 @@ impl Waiters {
             })
             .map(|(id, _)| *id)
             .collect();
+        if self.host.log_enabled(LogLevel::Debug) {
+            let line = format!("aws-lambda: timer fired, {} streams due", due.len());
+            self.host.log(LogLevel::Debug, &line);
+        }
         for id in due {
             self.run(id, |s| s.on_timer(now));
         }

@@ -168,6 +168,8 @@ def render_listener(
     buffer_limit_bytes: int | None = None,
     extra_http_filters_before: Sequence[dict] = (),
     hold_request_headers: bool | None = None,
+    route_cluster: str = "backend",
+    hcm_extra: Mapping[str, Any] | None = None,
 ) -> dict:
     """One listener: HCM -> [wasm filter] -> [buffer] -> router -> cluster ``backend``, with
     the ``x-lambda-<name>`` request headers taken from filter state, and an access log.
@@ -186,7 +188,7 @@ def render_listener(
         }
         for var in variables
     ]
-    route: dict[str, Any] = {"match": {"prefix": "/"}, "route": {"cluster": "backend", "timeout": route_timeout}}
+    route: dict[str, Any] = {"match": {"prefix": "/"}, "route": {"cluster": route_cluster, "timeout": route_timeout}}
     if headers_to_add:
         route["request_headers_to_add"] = headers_to_add
     hcm: dict[str, Any] = {
@@ -200,6 +202,7 @@ def render_listener(
             {"name": "envoy.filters.http.router", "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}},
         ],
     }
+    hcm.update(hcm_extra or {})
     if access_log_path:
         hcm["access_log"] = [
             {
@@ -526,6 +529,19 @@ class SharedEnvoy(Envoy):
                 time.sleep(0.2)
                 self._checked_offset = self.log_size()  # the refusal is not VM trouble
             raise
+
+    def replace_listener(self, listener: dict, timeout: float = 30.0) -> None:
+        """Gives the listener of the same name a new configuration (a reload, as a control
+        plane pushes one): Envoy drains the old listener and builds a new filter chain."""
+        modified = self.stat("listener_manager.listener_modified")
+        self._listeners = [listener if l["name"] == listener["name"] else l for l in self._listeners]
+        self._write_lds()
+        wait_for(
+            lambda: self.stat("listener_manager.listener_modified") > modified,
+            timeout=timeout,
+            interval=0.02,
+            what=f"listener {listener['name']} modified",
+        )
 
     def vm_trouble(self) -> str | None:
         """A line of the log written since the last call that says the VM broke."""
