@@ -230,3 +230,41 @@ fn never_panics_on_garbage() {
         let _ = parse(s);
     }
 }
+
+#[test]
+fn expressions_inside_json_strings_of_the_payload_warn_once() {
+    let about = |json: &str| -> Vec<String> {
+        let p = parse(json).unwrap();
+        p.warnings
+            .into_iter()
+            .filter(|w| w.starts_with("`payload`"))
+            .collect()
+    };
+    let w = about(
+        r#"{"function":"f","payload":"{\"user\": \"{#request.headers['x-user'][0]}\", \"id\": \"{#request.id}\"}"}"#,
+    );
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains("2 expression(s)") && w[0].contains("#jsonEncode"));
+    let safe = about(
+        r#"{"function":"f","payload":"{\"user\": {#jsonEncode(#request.headers['x-user'][0])}}"}"#,
+    );
+    assert!(safe.is_empty(), "{safe:?}");
+}
+
+#[test]
+fn buffer_budget_and_local_replies() {
+    let c = parse(r#"{"function":"f"}"#).unwrap().config;
+    assert_eq!(c.max_buffered_bytes, 128 * 1024 * 1024);
+    assert!(!c.invoke_on_local_replies);
+    let c = parse(r#"{"function":"f","maxBufferedBytes":1048576,"invokeOnLocalReplies":true}"#)
+        .unwrap()
+        .config;
+    assert_eq!(
+        (c.max_buffered_bytes, c.invoke_on_local_replies),
+        (1048576, true)
+    );
+    for bad in [0u64, 1048575, 805306369] {
+        let e = parse(&format!(r#"{{"function":"f","maxBufferedBytes":{bad}}}"#)).unwrap_err();
+        assert_eq!(e.field, "maxBufferedBytes", "{bad}");
+    }
+}

@@ -185,6 +185,14 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
         Some(p) => Some(template("payload", &p)?),
         None => None,
     };
+    let unescaped = payload.as_ref().map_or(0, Template::blocks_in_json_strings);
+    if unescaped > 0 {
+        warnings.push(format!(
+            "`payload`: {unescaped} expression(s) inside JSON strings are not escaped, so a value \
+             with a quote or a backslash changes the payload; write \"user\": {{#jsonEncode(...)}} \
+             instead of \"user\": \"{{#...}}\""
+        ));
+    }
     let mut variables = Vec::new();
     for (i, v) in raw.variables.iter().flatten().enumerate() {
         let name = v.name.trim();

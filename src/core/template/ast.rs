@@ -85,6 +85,9 @@ pub(crate) enum Kind {
     },
     /// `#jsonPath(json, path)`
     JsonPath { json: Box<Expr>, path: PathArg },
+    /// `#jsonEncode(x)`: `x` as JSON text (a string quoted and escaped), safe
+    /// to put in a JSON payload.
+    JsonEncode(Box<Expr>),
     /// `#xpath(...)`: parsed, but always an evaluation error.
     XPath,
     /// `-x`
@@ -135,7 +138,7 @@ impl Expr {
                     p.walk(f);
                 }
             }
-            Kind::Neg(e) | Kind::Not(e) => e.walk(f),
+            Kind::Neg(e) | Kind::Not(e) | Kind::JsonEncode(e) => e.walk(f),
             Kind::Binary { lhs: a, rhs: b, .. }
             | Kind::And(a, b)
             | Kind::Or(a, b)
@@ -170,7 +173,7 @@ impl Expr {
                 PathArg::Compiled(_) => json.depth,
                 PathArg::Dynamic(p) => json.depth.max(p.depth),
             },
-            Kind::Neg(e) | Kind::Not(e) => e.depth,
+            Kind::Neg(e) | Kind::Not(e) | Kind::JsonEncode(e) => e.depth,
             Kind::Binary { lhs, rhs, .. } => lhs.depth.max(rhs.depth),
             Kind::And(a, b) | Kind::Or(a, b) | Kind::Elvis(a, b) => a.depth.max(b.depth),
             Kind::Ternary {

@@ -114,6 +114,15 @@ pub(crate) fn eval(e: &Expr, cx: &mut Ctx<'_>) -> Result<Value, EvalError> {
                 },
             }
         }
+        Kind::JsonEncode(x) => {
+            let json = match eval(x, cx)? {
+                Value::Str(s) => serde_json::Value::String(s.to_string()),
+                other => other.to_json(),
+            };
+            serde_json::to_string(&json)
+                .map(Value::from)
+                .or_else(|e| err(off, format!("jsonEncode: {e}")))
+        }
         Kind::XPath => err(off, "xpath is not supported"),
         Kind::Neg(x) => match eval(x, cx)? {
             Value::Int(i) => i

@@ -258,6 +258,34 @@ impl Template {
         uses == member_uses
     }
 
+    /// For a template that writes JSON (its text starts with `{"` or `[`): how
+    /// many `{#…}` blocks sit inside a JSON string literal, where a value with a
+    /// quote or a backslash would change the document (`#jsonEncode` belongs
+    /// outside the quotes). Zero for any other template.
+    pub fn blocks_in_json_strings(&self) -> usize {
+        let text = self.source.trim_start();
+        if !(text.starts_with('[') || (text.starts_with('{') && !text.starts_with("{#"))) {
+            return 0;
+        }
+        let (mut in_string, mut escaped, mut count) = (false, false, 0);
+        for part in self.parts.iter() {
+            match part {
+                Part::Lit(lit) => {
+                    for c in lit.chars() {
+                        match c {
+                            _ if escaped => escaped = false,
+                            '\\' if in_string => escaped = true,
+                            '"' => in_string = !in_string,
+                            _ => {}
+                        }
+                    }
+                }
+                Part::Expr(_) => count += usize::from(in_string),
+            }
+        }
+        count
+    }
+
     /// The source text.
     pub fn source(&self) -> &str {
         &self.source

@@ -167,10 +167,17 @@ impl Parser<'_, '_> {
                 let json = Box::new(json);
                 self.node(Kind::JsonPath { json, path }, off)
             }
+            "jsonEncode" => match (args.pop(), args.is_empty()) {
+                (Some(value), true) => self.node(Kind::JsonEncode(Box::new(value)), off),
+                _ => Err(CompileError {
+                    offset: args_off,
+                    message: "#jsonEncode expects 1 argument".to_owned(),
+                }),
+            },
             "xpath" => self.node(Kind::XPath, off),
             _ => Err(CompileError {
                 offset: off,
-                message: format!("unknown function '#{name}' (supported: #jsonPath)"),
+                message: format!("unknown function '#{name}' (supported: #jsonPath, #jsonEncode)"),
             }),
         }
     }

@@ -347,3 +347,35 @@ fn fuzz_seeds_compile_and_render() {
     }
     assert!(seen >= 5, "seeds missing in {dir}");
 }
+
+#[test]
+fn json_encode_writes_json_text() {
+    check(&[
+        (
+            r#"{"user": {#jsonEncode(#request.headers['x-header'][0])}}"#,
+            r#"{"user": "h1"}"#,
+        ),
+        (
+            r#"{#jsonEncode('bob", "admin": true, "x": "')}"#,
+            r#""bob\", \"admin\": true, \"x\": \"""#,
+        ),
+        (r#"{#jsonEncode('a\b' + #s)}"#, r#""a\\b  Hello, Wörld  ""#),
+        ("{#jsonEncode(#big)}", "9223372036854775807"),
+        ("{#jsonEncode(#nothing)}", "null"),
+        ("{#jsonEncode(#list)}", r#"["a","b","c"]"#),
+        ("{#jsonEncode(#t)}", "true"),
+    ]);
+    assert!(Template::compile("{#jsonEncode()}").is_err());
+    assert!(Template::compile("{#jsonEncode(1, 2)}").is_err());
+}
+
+#[test]
+fn blocks_inside_json_strings_are_counted() {
+    let count = |src: &str| Template::compile(src).unwrap().blocks_in_json_strings();
+    assert_eq!(count(r#"{"user": "{#request.id}", "n": {#t}}"#), 1);
+    assert_eq!(count(r#"{"a": "{#s}", "b": "x\"{#s}"}"#), 2);
+    assert_eq!(count(r#"{"user": {#jsonEncode(#s)}, "q": "lit"}"#), 0);
+    assert_eq!(count(r#"[ "{#s}" ]"#), 1);
+    assert_eq!(count(r#"plain "{#s}" text"#), 0, "not JSON");
+    assert_eq!(count(r#"{#request.content}"#), 0);
+}
