@@ -18,6 +18,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 WASM = REPO / "target" / "wasm32-wasip1" / "release" / "envoy_lambda_policy.wasm"
+# tools/callout_floor, built by make bench's cargo line: one callout and one local reply per request.
+FLOOR = REPO / "target" / "floor" / "wasm32-wasip1" / "release" / "callout_floor.wasm"
 HOST = "127.0.0.1"
 
 
@@ -138,21 +140,27 @@ def _die_with_parent() -> None:
         _libc.prctl(1, signal.SIGTERM, 0, 0, 0)
 
 
-def start_envoy(cfg: dict, workdir: Path, name: str, admin: int, concurrency: int = 1, extra: list[str] | None = None,
-                level: str = "warning", timeout: float = 30) -> subprocess.Popen:
+def spawn_envoy(cfg: dict, workdir: Path, name: str, concurrency: int = 1, extra: list[str] | None = None,
+                level: str = "warning") -> subprocess.Popen:
     """Envoy on bootstrap `cfg` (written to workdir/name.json), its log in workdir/name.log, in its own
-    session and dying with this process; returns once the admin says LIVE, exits this script if not."""
+    session and dying with this process; returns at once."""
     path = workdir / f"{name}.json"
     path.write_text(json.dumps(cfg, indent=1))
     log = workdir / f"{name}.log"
     log.write_text("")
     with open(workdir / f"{name}.console", "w") as console:
-        p = subprocess.Popen(
+        return subprocess.Popen(
             [envoy_bin(), "-c", str(path), "--concurrency", str(concurrency), "--use-dynamic-base-id", "-l", level,
              "--log-path", str(log), "--file-flush-interval-msec", "500", *(extra or [])],
             stdout=console, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent,
         )
-    trouble = wait_ready(p, admin, name, log, timeout)
+
+
+def start_envoy(cfg: dict, workdir: Path, name: str, admin: int, concurrency: int = 1, extra: list[str] | None = None,
+                level: str = "warning", timeout: float = 30) -> subprocess.Popen:
+    """Envoy on bootstrap `cfg` (`spawn_envoy`); returns once the admin says LIVE, exits this script if not."""
+    p = spawn_envoy(cfg, workdir, name, concurrency, extra, level)
+    trouble = wait_ready(p, admin, name, workdir / f"{name}.log", timeout)
     if trouble:
         stop_envoy(p)
         sys.exit(f"{trouble}\n{(workdir / (name + '.console')).read_text()[-2000:]}")

@@ -40,11 +40,10 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from envoylab import (HOST, REPO, WASM, bootstrap, cluster, cpu_sample, enable_on_route, free_port, listener, rss_kb,
+from envoylab import (FLOOR, HOST, REPO, WASM, bootstrap, cluster, cpu_sample, enable_on_route, free_port, listener, rss_kb,
                       start_envoy, stop_envoy, wasm_filter)
 from soak import stats
 
-FLOOR = REPO / "target" / "floor" / "wasm32-wasip1" / "release" / "callout_floor.wasm"
 VM_ID = "aws_lambda"
 OK = {"direct_response": {"status": 200, "body": {"inline_string": "{\"backend\": \"ok\"}"}}}
 
@@ -160,6 +159,7 @@ def run_cases(cases: list[Case], world, workdir: Path, window: float, workers: i
               module: Path = WASM, floor: Path = FLOOR) -> dict[str, dict]:
     """Start one Envoy per case, warm every instance, wait `settle` s, measure all over `window` s."""
     procs, ports, admins, rows = {}, {}, {}, {}
+    workdir.mkdir(parents=True, exist_ok=True)
     try:
         for c in cases:
             ports[c.name], admins[c.name] = free_port(), free_port()
