@@ -19,7 +19,9 @@ burst, with every body held, at the peak (sampled while it runs) and after; then
 requests, which must all answer 200.
 
 Exit 1 on a trap, an unanswered client, a status other than 200 or the overload 503, or a failed
-follow-up request. Writes target/burst.json.
+follow-up request; with --max-wasm-mb, also when the Wasm linear memory of a VM peaks above it (V8 never
+gives that memory back, so its peak is also its level after the burst), and with --max-rss-growth-mb
+when RSS after the burst stays that far above RSS before. Writes target/burst.json.
 
 Usage: tools/burst.py [--clients 100] [--body-bytes 6291456] [--max-buffered-bytes N]
 """
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import select
 import socket
 import sys
 import threading
@@ -92,8 +95,22 @@ def read_answer(sock: socket.socket, deadline: float) -> tuple[int, bytes]:
     return status, body
 
 
+def send_watching(sock: socket.socket, data: bytes) -> tuple[int, bytes] | None:
+    """Send `data` unless Envoy answers first (an early local reply): then that answer."""
+    view, off = memoryview(data), 0
+    while off < len(view):
+        readable, writable, _ = select.select([sock], [sock], [], 60)
+        if readable:
+            return read_answer(sock, time.monotonic() + 10)
+        if not writable:
+            raise TimeoutError(f"Envoy stopped reading after {off} bytes")
+        off += sock.send(view[off:off + (1 << 20)])
+    return None
+
+
 class Client(threading.Thread):
-    """Sends the body but its last byte, waits for `release`, sends it and reads the answer."""
+    """Sends the body but its last byte, waits for `release`, sends it and reads the answer. An answer
+    that comes before the whole body went out (Envoy refusing the stream early) counts as its answer."""
 
     def __init__(self, i: int, port: int, head: bytes, body: bytes, release: threading.Event, answer_timeout: float):
         super().__init__(daemon=True, name=f"client-{i}")
@@ -101,6 +118,7 @@ class Client(threading.Thread):
         self.held = threading.Event()
         self.status: int | None = None
         self.answer = b""
+        self.early = False
         self.error = ""
         self.seconds = 0.0
 
@@ -108,12 +126,15 @@ class Client(threading.Thread):
         try:
             with socket.create_connection((HOST, self.port), timeout=10) as s:
                 s.settimeout(60)
-                s.sendall(self.head + self.body[:-1])
+                early = send_watching(s, self.head + self.body[:-1])
                 self.held.set()
+                if early is not None:
+                    self.early, (self.status, self.answer) = True, early
+                    return
                 self.release.wait(600)
                 t0 = time.monotonic()
-                s.sendall(self.body[-1:])
-                self.status, self.answer = read_answer(s, t0 + self.answer_timeout)
+                early = send_watching(s, self.body[-1:])
+                self.status, self.answer = early or read_answer(s, t0 + self.answer_timeout)
                 self.seconds = time.monotonic() - t0
         except OSError as e:  # socket.timeout and ConnectionError included
             self.error = f"{type(e).__name__}: {e}"
@@ -198,6 +219,8 @@ def main() -> int:
     ap.add_argument("--max-buffered-bytes", type=int, default=None, help="sent as maxBufferedBytes (default: not sent)")
     ap.add_argument("--answer-timeout", type=float, default=60, help="seconds each client waits for its answer after release")
     ap.add_argument("--follow-up", type=int, default=20, help="normal requests after the burst, all must answer 200")
+    ap.add_argument("--max-wasm-mb", type=float, default=None, help="fail when a VM's linear memory peaks above this")
+    ap.add_argument("--max-rss-growth-mb", type=float, default=None, help="fail when RSS after the burst exceeds RSS before by this")
     ap.add_argument("--module", default=str(WASM))
     ap.add_argument("--output", default=str(REPO / "target" / "burst.json"))
     ap.add_argument("--workdir", default=str(REPO / "target" / "burst"))
@@ -251,8 +274,10 @@ def run(args, out: Path, port: int, admin: int, gw, plugin: dict, started: float
     t_held = time.monotonic() - t_send
     held = memory(gw.pid)
     send_errors = [c.error for c in clients if c.error]
+    early = sum(c.early for c in clients)
     print(f"held:        {fmt_mem(held)}; {t_held:.1f} s to send, Envoy read {read - s0.get('http.burst.downstream_cx_rx_bytes_total', 0)} "
-          f"of {expected - s0.get('http.burst.downstream_cx_rx_bytes_total', 0)} bytes, {len(send_errors)} send errors", flush=True)
+          f"of {expected - s0.get('http.burst.downstream_cx_rx_bytes_total', 0)} bytes, {early} answered before their body was sent, "
+          f"{len(send_errors)} send errors", flush=True)
     t_release = time.monotonic()
     release.set()
     for c in clients:
@@ -291,7 +316,8 @@ def run(args, out: Path, port: int, admin: int, gw, plugin: dict, started: float
     time.sleep(1.5)  # the log reaches its file (flush every 500 ms)
     after = memory(gw.pid)
     s1 = stats(admin)
-    print(f"after:       {fmt_mem(after)}", flush=True)
+    print(f"after:       {fmt_mem(after)}; {(after['rss_kb'] - before['rss_kb']) / 1024:+.1f} MB RSS and "
+          f"{(after['wasm_kb'] - before['wasm_kb']) / 1024:+.1f} MB Wasm memory since before", flush=True)
     print(f"follow-up: {follow['200']} of {args.follow_up} answered 200" + (f"; others {follow['other'][:3]}" if follow["other"] else ""))
     traps = scan_log(out / "gateway.log")
     wasm = {k: (s0.get(k), s1.get(k)) for k in WASM_STATS}
@@ -317,6 +343,12 @@ def run(args, out: Path, port: int, admin: int, gw, plugin: dict, started: float
         failures.append(f"{kinds['other']} unexpected answers")
     if follow["200"] != args.follow_up:
         failures.append(f"{args.follow_up - follow['200']} of {args.follow_up} follow-up requests failed")
+    biggest = max((m["size_kb"] for m in wasm_memories(gw.pid)), default=0) / 1024
+    if args.max_wasm_mb is not None and biggest > args.max_wasm_mb:
+        failures.append(f"a VM's linear memory reached {biggest:.1f} MB (limit {args.max_wasm_mb} MB)")
+    growth = (after["rss_kb"] - before["rss_kb"]) / 1024
+    if args.max_rss_growth_mb is not None and growth > args.max_rss_growth_mb:
+        failures.append(f"RSS after the burst {growth:+.1f} MB over before (limit {args.max_rss_growth_mb} MB)")
     wall = time.monotonic() - started
     print()
     print("FAIL:\n" + "\n".join(f"  - {f}" for f in failures) if failures else
@@ -325,7 +357,7 @@ def run(args, out: Path, port: int, admin: int, gw, plugin: dict, started: float
     result = {
         "passed": not failures, "failures": failures, "clients": args.clients, "body_bytes": args.body_bytes,
         "max_buffered_bytes": args.max_buffered_bytes, "plugin_configuration": plugin, "answers": kinds, "others": others,
-        "no_answer": errors, "send_errors": send_errors, "seconds": {"send": t_held, "answers": t_answers, "all": wall},
+        "no_answer": errors, "send_errors": send_errors, "answered_early": early, "seconds": {"send": t_held, "answers": t_answers, "all": wall},
         "memory_kb": {"before": before, "held": held, "peak": peak, "after": after}, "follow_up": follow,
         "traps": traps, "wasm_stats": wasm, "counters": counters, "envoy": envoy,
     }
