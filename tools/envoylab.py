@@ -134,7 +134,7 @@ def wait_ready(p: subprocess.Popen, admin: int, name: str, log: Path, timeout: f
 _libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child: SIGTERM when the parent dies (PR_SET_PDEATHSIG), even if it is SIGKILLed."""
     if _libc is not None:
         _libc.prctl(1, signal.SIGTERM, 0, 0, 0)
@@ -152,7 +152,7 @@ def spawn_envoy(cfg: dict, workdir: Path, name: str, concurrency: int = 1, extra
         return subprocess.Popen(
             [envoy_bin(), "-c", str(path), "--concurrency", str(concurrency), "--use-dynamic-base-id", "-l", level,
              "--log-path", str(log), "--file-flush-interval-msec", "500", *(extra or [])],
-            stdout=console, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent,
+            stdout=console, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent,
         )
 
 
