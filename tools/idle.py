@@ -266,16 +266,17 @@ def run_reloads(world, workdir: Path, reloads: int, window: float, workers: int,
 # ----------------------------------------------------------------------------- report
 def print_table(rows: dict[str, dict], reload_rows: list[dict]) -> None:
     print(f"{'case':16s} {'workers':>7s} {'VMs':>3s} {'CPU % core':>10s} {'x floor':>7s} {'tick %':>6s} {'wake-ups/s':>10s} "
-          f"{'slices/s':>8s} {'RSS MB':>7s}")
+          f"{'slices/s':>8s} {'RSS MB':>7s} {'creds fetched':>13s}")
     for r in rows.values():
         base = rows.get(f"floor_x{r['instances']}") if r["kind"] == "filter" else None
         ratio = f"{r['cpu_pct'] / base['cpu_pct']:7.2f}" if base and base["cpu_pct"] else f"{'':7s}"
         print(f"{r['name']:16s} {r['workers']:7d} {r['vms']:3d} {r['cpu_pct']:10.2f} {ratio} {r['tick_pct']:6.2f} "
-              f"{r['wakeups_s']:10.0f} {r['slices_s']:8.0f} {r['rss_kb'] / 1024:7.1f}")
+              f"{r['wakeups_s']:10.0f} {r['slices_s']:8.0f} {r['rss_kb'] / 1024:7.1f} {r['credentials_fetched']:13d}")
     for r in reload_rows:
         base = reload_rows[0]
         print(f"{r['name']:16s} {r['workers']:7d} {r['vms']:3d} {r['cpu_pct']:10.2f} {r['cpu_pct'] / base['cpu_pct']:7.2f} "
               f"{r['tick_pct']:6.2f} {r['wakeups_s']:10.0f} {r['slices_s']:8.0f} {r['rss_kb'] / 1024:7.1f}")
+    print("(creds fetched: the filter's credentials.fetched counter, STS calls of the role cases)")
     if reload_rows:
         print("(reload_N: the same Envoy after N listener reloads; its 'x floor' is against reload_0)")
 
