@@ -15,7 +15,8 @@ Topology (all on 127.0.0.1; configs and logs in target/burst/):
 Report: answers by kind (200 / 503 with AWS_LAMBDA_OVERLOADED / other / none), traps in the gateway
 log (`Uncaught RuntimeError`, `memory allocation of` (Rust's allocation failure), `Function: proxy_on_... failed`, panics)
 and the `wasm.*` stats (VMs created/active, reloads); RSS and the Wasm VMs' linear memory before the
-burst, with every body held, at the peak (sampled while it runs) and after; then --follow-up normal
+burst, with every body held, at the peak (sampled while it runs) and after, with Envoy's own heap
+(tcmalloc, admin /memory); then --follow-up normal
 requests, which must all answer 200.
 
 Exit 1 on a trap, an unanswered client, a status other than 200 or the overload 503, or a failed
@@ -40,7 +41,7 @@ from pathlib import Path
 
 from envoylab import (HOST, LAMBDA_BUFFER, REPO, WASM, bootstrap, buffer_filter, cluster, free_port, listener, rss_kb,
                       start_envoy, stop_envoy, wasm_filter)
-from soak import stats, wasm_memories
+from soak import stats, tcmalloc, wasm_memories
 
 OVERLOADED = "AWS_LAMBDA_OVERLOADED"
 ANSWER = json.dumps({"statusCode": 200, "body": "ok"})
@@ -154,24 +155,25 @@ def request(port: int, body: bytes, timeout: float = 10) -> tuple[int | None, by
 
 
 # ----------------------------------------------------------------------------- readings
-def memory(pid: int) -> dict:
+def memory(pid: int, admin: int) -> dict:
+    """RSS, the VMs' linear memory (size and resident) and Envoy's own heap (tcmalloc `allocated`), in kB."""
     wm = wasm_memories(pid)
     return {"rss_kb": rss_kb(pid), "wasm_kb": sum(m["size_kb"] for m in wm), "wasm_rss_kb": sum(m["rss_kb"] for m in wm),
-            "vms": len(wm)}
+            "vms": len(wm), "heap_kb": tcmalloc(admin).get("allocated", 0) // 1024}
 
 
 class Sampler(threading.Thread):
     """The highest RSS and Wasm linear memory seen, every `period` s, until stopped."""
 
-    def __init__(self, pid: int, period: float = 0.2):
+    def __init__(self, pid: int, admin: int, period: float = 0.2):
         super().__init__(daemon=True, name="sampler")
-        self.pid, self.period, self.stop = pid, period, threading.Event()
-        self.peak = {"rss_kb": 0, "wasm_kb": 0, "wasm_rss_kb": 0, "vms": 0}
+        self.pid, self.admin, self.period, self.stop = pid, admin, period, threading.Event()
+        self.peak = {"rss_kb": 0, "wasm_kb": 0, "wasm_rss_kb": 0, "vms": 0, "heap_kb": 0}
 
     def run(self) -> None:
         while not self.stop.is_set():
             try:
-                m = memory(self.pid)
+                m = memory(self.pid, self.admin)
             except OSError:
                 return
             self.peak = {k: max(v, m[k]) for k, v in self.peak.items()}
@@ -209,7 +211,8 @@ def scan_log(path: Path) -> list[str]:
 
 
 def fmt_mem(m: dict) -> str:
-    return f"RSS {m['rss_kb'] / 1024:7.1f} MB, Wasm linear memory {m['wasm_kb'] / 1024:7.1f} MB ({m['wasm_rss_kb'] / 1024:.1f} MB resident, {m['vms']} VMs)"
+    return (f"RSS {m['rss_kb'] / 1024:7.1f} MB, Wasm linear memory {m['wasm_kb'] / 1024:7.1f} MB ({m['wasm_rss_kb'] / 1024:.1f} MB resident, "
+            f"{m['vms']} VMs), Envoy heap {m['heap_kb'] / 1024:.1f} MB")
 
 
 def main() -> int:
@@ -252,7 +255,7 @@ def run(args, out: Path, port: int, admin: int, gw, plugin: dict, started: float
             sys.exit(f"warm-up request answered {status} {err}; see {out / 'gateway.log'}")
     time.sleep(0.5)
     s0 = stats(admin)
-    before = memory(gw.pid)
+    before = memory(gw.pid, admin)
     print(f"gateway pid {gw.pid}, {args.clients} clients x {args.body_bytes} bytes, maxBufferedBytes "
           f"{args.max_buffered_bytes if args.max_buffered_bytes is not None else '(not sent)'}; logs in {out}", flush=True)
     print(f"before:      {fmt_mem(before)}", flush=True)
@@ -261,7 +264,7 @@ def run(args, out: Path, port: int, admin: int, gw, plugin: dict, started: float
     head = (f"POST /invoke HTTP/1.1\r\nhost: burst\r\ncontent-type: application/json\r\n"
             f"content-length: {len(body)}\r\n\r\n").encode()
     release = threading.Event()
-    sampler = Sampler(gw.pid)
+    sampler = Sampler(gw.pid, admin)
     sampler.start()
     clients = [Client(i, port, head, body, release, args.answer_timeout) for i in range(args.clients)]
     t_send = time.monotonic()
@@ -272,7 +275,7 @@ def run(args, out: Path, port: int, admin: int, gw, plugin: dict, started: float
     expected = s0.get("http.burst.downstream_cx_rx_bytes_total", 0) + args.clients * (len(head) + len(body) - 1)
     read = wait_read(admin, expected, 60)
     t_held = time.monotonic() - t_send
-    held = memory(gw.pid)
+    held = memory(gw.pid, admin)
     send_errors = [c.error for c in clients if c.error]
     early = sum(c.early for c in clients)
     print(f"held:        {fmt_mem(held)}; {t_held:.1f} s to send, Envoy read {read - s0.get('http.burst.downstream_cx_rx_bytes_total', 0)} "
@@ -314,7 +317,7 @@ def run(args, out: Path, port: int, admin: int, gw, plugin: dict, started: float
         else:
             follow["other"].append(f"{status} {err or answer[:120].decode(errors='replace')}")
     time.sleep(1.5)  # the log reaches its file (flush every 500 ms)
-    after = memory(gw.pid)
+    after = memory(gw.pid, admin)
     s1 = stats(admin)
     print(f"after:       {fmt_mem(after)}; {(after['rss_kb'] - before['rss_kb']) / 1024:+.1f} MB RSS and "
           f"{(after['wasm_kb'] - before['wasm_kb']) / 1024:+.1f} MB Wasm memory since before", flush=True)
