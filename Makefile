@@ -7,7 +7,7 @@ PY        := $(VENV)/bin/python
 PYTEST    := $(VENV)/bin/pytest
 REQS      := tests/e2e/requirements.txt
 
-.PHONY: all build test unit lint e2e run bench soak fuzz venv target clean
+.PHONY: all build test unit lint e2e run bench soak stress idle fuzz venv target clean
 
 all: build
 
@@ -65,6 +65,17 @@ bench: build venv
 soak: build venv
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) tools/soak.py
+
+# A burst of 100 bodies of 6 MB held, then released at once, on one worker (tools/burst.py --help).
+stress: build venv
+	$(PY) tools/burst.py $(STRESS_ARGS)
+
+# Idle CPU of Envoy with and without the filter, and across configuration reloads (tools/idle.py --help);
+# fails when the filter idles above 1.2x callout_floor or reloads raise idle CPU (IDLE_ARGS= only reports).
+IDLE_ARGS ?= --check
+idle: build venv
+	cargo build --release --target wasm32-wasip1 --manifest-path tools/callout_floor/Cargo.toml --target-dir target/floor
+	$(PY) tools/idle.py $(IDLE_ARGS)
 
 # Fuzz each target for FUZZ_SECONDS (libFuzzer needs nightly); new inputs go to the gitignored
 # fuzz/corpus/<target>, the checked-in seeds stay as they are.

@@ -19,14 +19,19 @@ One run on this machine:
                      sends it, as the native filter does; what that other structure costs in proxy-wasm
   * wrk (Debian package) POSTs a small JSON body with fixed connections and duration; the cases are
     interleaved and repeated; the medians of requests/s, p50 and p99 are printed with the ratios.
+Then the figures at rest, once the Envoys above are stopped: idle CPU of Envoy without Wasm, with
+callout_floor and with this filter in each credentials mode, 1 and 10 instances (tools/idle.py, moto as
+Lambda and STS), and start-up time and RSS per VM at 1 and 2 workers (tools/footprint.py).
 
 Numbers only: nothing here asserts a time. Usage: tools/bench.py [--rounds 3] [--duration 8] [--connections 16]
+[--quick: the figures at rest only (or BENCH_QUICK=1)] [--idle-window 20] [--repeats 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import statistics
@@ -36,13 +41,14 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from envoylab import BUFFER, HOST, REPO, WASM, bootstrap, cluster, envoy_bin, free_port, listener, rss_kb, wait_ready, wasm_filter
+import footprint
+import idle
+from envoylab import BUFFER, FLOOR, HOST, REPO, WASM, bootstrap, cluster, cpu_ns, free_port, listener, rss_kb, start_envoy, stop_envoy, wasm_filter
 
 BODY = json.dumps({"order": 1234, "items": ["a", "b", "c"], "customer": {"id": "c-42", "tier": "gold"}})
 SMALL_ANSWER = json.dumps({"statusCode": 200, "body": "ok", "echo": "static"})
 BIG_ANSWER = json.dumps({f"field{i}": {"id": i, "name": f"name-{i}", "tags": ["x" * 20, "y" * 20]} for i in range(24)})
 CASES = ["wasm_content", "native", "direct", "wasm_request", "wasm_vars8", "wasm_content_alone", "wasm_floor", "route_floor"]
-FLOOR = REPO / "target" / "floor" / "wasm32-wasip1" / "release" / "callout_floor.wasm"
 ROUTE_FLOOR = REPO / "target" / "floor" / "wasm32-wasip1" / "release" / "route_floor.wasm"
 
 
@@ -105,38 +111,12 @@ def gateway_config(ports: dict, double_port: int, admin: int, module: Path, floo
     return bootstrap(listeners, clusters, admin)
 
 
-def start_envoy(cfg: dict, tmp: Path, name: str, admin: int, concurrency: int) -> subprocess.Popen:
-    path = tmp / f"{name}.json"
-    path.write_text(json.dumps(cfg))
-    log = open(tmp / f"{name}.log", "w")
-    p = subprocess.Popen(
-        [envoy_bin(), "-c", str(path), "--concurrency", str(concurrency), "--use-dynamic-base-id", "-l", "warning"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    trouble = wait_ready(p, admin, name, tmp / f"{name}.log")
-    if trouble:
-        p.kill()
-        sys.exit(trouble)
-    return p
-
-
 def to_ms(v: str) -> float:
     m = re.match(r"([\d.]+)(us|ms|s)", v)
     if not m:
         return float("nan")
     n, unit = float(m.group(1)), m.group(2)
     return n / 1000 if unit == "us" else n * 1000 if unit == "s" else n
-
-
-def cpu_ns(pid: int) -> int:
-    """CPU time all threads of `pid` have run, in ns (the scheduler's own account)."""
-    total = 0
-    for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
-        try:
-            total += int(stat.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            pass
-    return total
 
 
 def wrk(port: int, duration: int, connections: int, script: Path, gateway: int) -> dict:
@@ -162,26 +142,8 @@ def check(port: int) -> None:
             sys.exit(f"port {port} answered {r.status}")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--duration", type=int, default=8)
-    ap.add_argument("--connections", type=int, default=16)
-    ap.add_argument("--output", default=str(REPO / "target" / "bench.json"))
-    ap.add_argument("--module", default=str(WASM), help="the .wasm to measure (default: make build's)")
-    ap.add_argument("--cases", default=",".join(CASES), help="comma-separated subset (wasm_content and native are always run)")
-    args = ap.parse_args()
-    chosen = set(args.cases.split(",")) | {"wasm_content", "native", "direct"}
-    cases = [c for c in CASES if c in chosen]
-    if not shutil.which("wrk"):
-        sys.exit("wrk not found: apt-get install wrk")
-    module = Path(args.module)
-    if not module.exists():
-        sys.exit(f"{module} missing: make build")
-    for floor in (FLOOR, ROUTE_FLOOR):  # every case has its listener, measured or not
-        if not floor.exists():
-            sys.exit(f"{floor} missing: make bench builds it (tools/{floor.stem})")
-    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
+def throughput(args, cases: list[str], module: Path, tmp: Path) -> dict:
+    """The wrk rounds of every case against one gateway Envoy; prints them and their medians."""
     script = tmp / "post.lua"
     script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(BODY)}\nwrk.headers["Content-Type"] = "application/json"\n')
     double_port, double_admin, gw_admin = free_port(), free_port(), free_port()
@@ -206,32 +168,86 @@ def main() -> None:
                 results[c].append(res)
                 print(f"round {r + 1} {c:18s} {res['rps']:9.0f} req/s  p50 {res['p50']:.3f} ms  p99 {res['p99']:.3f} ms  gateway CPU {res['cpu_us']:.1f} us/req  non-2xx {res['non2xx']}", flush=True)
         rss_after = rss_kb(gw.pid)
-        summary = {c: {k: statistics.median(x[k] for x in results[c]) for k in ("rps", "p50", "p99", "cpu_us")} for c in cases}
-        print(f"\nmedians over {args.rounds} rounds, {args.duration} s each, {args.connections} connections, 1 Envoy worker:")
-        print(f"{'case':18s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s} {'CPU us/req':>10s}")
-        for c in cases:
-            s = summary[c]
-            print(f"{c:18s} {s['rps']:9.0f} {s['p50']:8.3f} {s['p99']:8.3f} {s['cpu_us']:10.1f}")
-        a, b, d = summary["wasm_content"], summary["native"], summary["direct"]
-        ratios = {
-            "a/b throughput": a["rps"] / b["rps"],
-            "a/b p99": a["p99"] / b["p99"],
-            "a/c throughput": a["rps"] / d["rps"],
-            "b/a gateway CPU per request": b["cpu_us"] / a["cpu_us"],
-        }
-        for k, v in ratios.items():
-            print(f"{k:27s} {v:.2f}")
-        print(f"gateway RSS: {rss_before} kB before, {rss_after} kB after ~{total} requests")
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(json.dumps({"summary": summary, "ratios": ratios, "rounds": results, "rss_kb": [rss_before, rss_after]}, indent=1))
     finally:
         for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+            stop_envoy(p)
+    summary = {c: {k: statistics.median(x[k] for x in results[c]) for k in ("rps", "p50", "p99", "cpu_us")} for c in cases}
+    print(f"\nmedians over {args.rounds} rounds, {args.duration} s each, {args.connections} connections, 1 Envoy worker:")
+    print(f"{'case':18s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s} {'CPU us/req':>10s}")
+    for c in cases:
+        s = summary[c]
+        print(f"{c:18s} {s['rps']:9.0f} {s['p50']:8.3f} {s['p99']:8.3f} {s['cpu_us']:10.1f}")
+    a, b, d = summary["wasm_content"], summary["native"], summary["direct"]
+    ratios = {
+        "a/b throughput": a["rps"] / b["rps"],
+        "a/b p99": a["p99"] / b["p99"],
+        "a/c throughput": a["rps"] / d["rps"],
+        "b/a gateway CPU per request": b["cpu_us"] / a["cpu_us"],
+    }
+    for k, v in ratios.items():
+        print(f"{k:27s} {v:.2f}")
+    print(f"gateway RSS: {rss_before} kB before, {rss_after} kB after ~{total} requests")
+    return {"summary": summary, "ratios": ratios, "rounds": results, "rss_kb": [rss_before, rss_after]}
+
+
+def at_rest(args, module: Path, tmp: Path) -> dict:
+    """Idle CPU (every tools/idle.py case, measured together) and start-up / RSS per VM (tools/footprint.py)."""
+    moto, world = idle.start_moto(tmp)
+    try:
+        cases = idle.default_cases()
+        print(f"\nat rest: {len(cases)} Envoys, 1 worker each, idle CPU measured together over {args.idle_window:.0f} s", flush=True)
+        rows = idle.run_cases(cases, world, tmp / "idle", args.idle_window, 1, 3, module)
+    finally:
+        moto.stop()
+    idle.print_table(rows, [])
+    print(flush=True)
+    fp = footprint.footprint(tmp / "footprint", (1, 2), args.repeats, module)
+    footprint.print_footprint(fp)
+    m = fp["medians"]
+
+    def over_floor(r: dict) -> float:
+        return r["cpu_pct"] / max(rows[f"floor_x{r['instances']}"]["cpu_pct"], 1e-3)
+
+    figures = {
+        "idle CPU filter/floor, static x1 maxAttempts 1": over_floor(rows["static_x1_ma1"]),
+        "idle CPU filter/floor, worst case": max(over_floor(r) for r in rows.values() if r["kind"] == "filter"),
+        "start-up filter/floor (c1, first answer)": m["filter_c1"]["first_answer_s"] / m["floor_c1"]["first_answer_s"],
+        "RSS filter-floor MB, c1": (m["filter_c1"]["rss_kb"] - m["floor_c1"]["rss_kb"]) / 1024,
+        "RSS filter-floor MB per extra VM": fp["per_vm"].get("marginal", {}).get("filter_over_floor_kb", float("nan")) / 1024,
+    }
+    for k, v in figures.items():
+        print(f"{k:43s} {v:.2f}")
+    return {"idle": rows, "footprint": fp, "figures": figures}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--duration", type=int, default=8)
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--output", default=str(REPO / "target" / "bench.json"))
+    ap.add_argument("--module", default=str(WASM), help="the .wasm to measure (default: make build's)")
+    ap.add_argument("--cases", default=",".join(CASES), help="comma-separated subset (wasm_content and native are always run)")
+    ap.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1",
+                    help="only the figures at rest: idle CPU, start-up, RSS per VM (also BENCH_QUICK=1)")
+    ap.add_argument("--idle-window", type=float, default=20, help="seconds of the idle CPU reading (default 20)")
+    ap.add_argument("--repeats", type=int, default=3, help="starts per kind and worker count for start-up and RSS (default 3)")
+    args = ap.parse_args()
+    chosen = set(args.cases.split(",")) | {"wasm_content", "native", "direct"}
+    cases = [c for c in CASES if c in chosen]
+    if not args.quick and not shutil.which("wrk"):
+        sys.exit("wrk not found: apt-get install wrk")
+    module = Path(args.module)
+    if not module.exists():
+        sys.exit(f"{module} missing: make build")
+    for floor in (FLOOR, ROUTE_FLOOR):  # every case has its listener, measured or not
+        if not floor.exists():
+            sys.exit(f"{floor} missing: make bench builds it (tools/{floor.stem})")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
+    out = {} if args.quick else throughput(args, cases, module, tmp)
+    out["at_rest"] = at_rest(args, module, tmp)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":

@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import ctypes
 import json
 import re
 import shutil
@@ -61,7 +60,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from envoylab import BUFFER, HOST, REPO, WASM, bootstrap, cluster, envoy_bin, free_port, listener, rss_kb, wait_ready, wasm_filter
+from envoylab import BUFFER, HOST, REPO, WASM, bootstrap, cluster, die_with_parent, envoy_bin, free_port, listener, rss_kb, wait_ready, wasm_filter
+from envoylab import stop_envoy as stop
 KEY = "AWS_LAMBDA_INVALID_RESPONSE"
 BODY = json.dumps({"order": 1234, "items": ["a", "b", "c"], "customer": {"id": "c-42", "tier": "gold"}})
 OK_ANSWER = json.dumps({"a": "alpha", "statusCode": 200, "body": "ok"})
@@ -93,32 +93,13 @@ COUNTERS = (
 
 # ----------------------------------------------------------------------------- processes
 PROCS: list[subprocess.Popen] = []
-_libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
-
-
-def _child_setup() -> None:
-    """In the child: die with the parent (PR_SET_PDEATHSIG), even if it is SIGKILLed."""
-    if _libc is not None:
-        _libc.prctl(1, signal.SIGTERM, 0, 0, 0)
 
 
 def spawn(cmd: list[str], **kw) -> subprocess.Popen:
     # Own session: a Ctrl-C reaches this script only, which then stops its children in order.
-    p = subprocess.Popen(cmd, start_new_session=True, preexec_fn=_child_setup, **kw)
+    p = subprocess.Popen(cmd, start_new_session=True, preexec_fn=die_with_parent, **kw)
     PROCS.append(p)
     return p
-
-
-def stop(p: subprocess.Popen, timeout: float = 10) -> None:
-    if p.poll() is None:
-        try:
-            p.terminate()
-            p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(timeout=5)
-        except ProcessLookupError:
-            pass
 
 
 def cleanup() -> None:
