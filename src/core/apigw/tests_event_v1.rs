@@ -95,7 +95,7 @@ fn a_full_get_is_the_documented_event() {
                 "cognitoIdentityId": null, "cognitoIdentityPoolId": null, "principalOrgId": null,
                 "sourceIp": "203.0.113.7", "user": null, "userAgent": "curl/8.5.0", "userArn": null
             },
-            "path": "/items/42",
+            "path": "/prod/items/42",
             "protocol": "HTTP/1.1",
             "requestId": "r-1",
             "requestTime": "03/Dec/2026:09:12:00 +0000",

@@ -118,3 +118,18 @@ fn a_resource_that_does_not_match_gives_no_path_parameters() {
     let got = v2(&api, &get("/items/x%2Fy?z=1", &[]), b"");
     assert_eq!(got["pathParameters"], json!({"id": "x/y"}));
 }
+
+#[test]
+fn a_named_stage_prefixes_the_raw_path_as_the_default_endpoint_does() {
+    let api = ApiGateway {
+        stage: "prod".into(),
+        resource: Some(Resource::compile("/items/{id}").unwrap()),
+        ..ApiGateway::default()
+    };
+    let got = v2(&api, &get("/items/7?x=1", &[]), b"");
+    assert_eq!(got["rawPath"], "/prod/items/7");
+    assert_eq!(got["requestContext"]["http"]["path"], "/prod/items/7");
+    assert_eq!(got["requestContext"]["stage"], "prod");
+    // The resource matches the path the consumer sent, without the stage.
+    assert_eq!(got["pathParameters"], json!({"id": "7"}));
+}

@@ -64,6 +64,16 @@ impl<'a> Parts<'a> {
     }
 }
 
+/// The path as API Gateway's default endpoint shows it: behind `/{stage}` unless the stage
+/// is `$default` (v2's `rawPath`, v1's `requestContext.path`). Frameworks strip it again.
+pub(crate) fn staged(stage: &str, path: &str) -> String {
+    if stage == "$default" {
+        path.to_string()
+    } else {
+        format!("/{stage}{path}")
+    }
+}
+
 /// A JSON object that keeps its keys in the given order.
 pub(crate) struct Obj<K, V>(pub Vec<(K, V)>);
 

@@ -1,7 +1,7 @@
 //! The REST API proxy event (payload format 1.0), field for field as AWS documents it.
 
 use super::common::{
-    body_field, clf_time, domain_prefix, grouped, ip_only, query_pairs, Obj, Parts,
+    body_field, clf_time, domain_prefix, grouped, ip_only, query_pairs, staged, Obj, Parts,
 };
 use super::HttpRequest;
 use crate::core::apigw::settings::ApiGateway;
@@ -33,7 +33,7 @@ struct Context<'a> {
     domain_prefix: &'a str,
     http_method: &'a str,
     identity: Identity<'a>,
-    path: &'a str,
+    path: String,
     protocol: &'a str,
     request_id: &'a str,
     request_time: String,
@@ -130,7 +130,7 @@ pub(super) fn event<'a>(
                 user_agent,
                 user_arn: None,
             },
-            path: parts.path,
+            path: staged(&api.stage, parts.path),
             protocol: req.protocol.unwrap_or("HTTP/1.1"),
             request_id: parts.first("x-request-id").unwrap_or(""),
             request_time: clf_time(req.time_ms),

@@ -1,7 +1,7 @@
 //! The HTTP API event, payload format 2.0 (also what a Function URL sends).
 
 use super::common::{
-    body_field, clf_time, domain_prefix, grouped, ip_only, query_pairs, Obj, Parts,
+    body_field, clf_time, domain_prefix, grouped, ip_only, query_pairs, staged, Obj, Parts,
 };
 use super::v1::with_host;
 use super::HttpRequest;
@@ -13,7 +13,7 @@ use serde::Serialize;
 pub(super) struct Event<'a> {
     version: &'static str,
     route_key: &'a str,
-    raw_path: &'a str,
+    raw_path: String,
     raw_query_string: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     cookies: Option<Vec<&'a str>>,
@@ -49,7 +49,7 @@ struct Context<'a> {
 #[serde(rename_all = "camelCase")]
 struct Http<'a> {
     method: &'a str,
-    path: &'a str,
+    path: String,
     protocol: &'a str,
     source_ip: &'a str,
     user_agent: &'a str,
@@ -85,7 +85,7 @@ pub(super) fn event<'a>(
     Event {
         version: "2.0",
         route_key: &api.route_key,
-        raw_path: parts.path,
+        raw_path: staged(&api.stage, parts.path),
         raw_query_string: parts.query.unwrap_or(""),
         cookies: (!cookies.is_empty()).then_some(cookies),
         headers: Obj(headers),
@@ -104,7 +104,7 @@ pub(super) fn event<'a>(
             domain_prefix: domain_prefix(parts.authority),
             http: Http {
                 method: parts.method,
-                path: parts.path,
+                path: staged(&api.stage, parts.path),
                 protocol: req.protocol.unwrap_or("HTTP/1.1"),
                 source_ip: req.source_ip.map(ip_only).unwrap_or(""),
                 user_agent: parts.first("user-agent").unwrap_or(""),
