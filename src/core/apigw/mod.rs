@@ -3,6 +3,8 @@
 //! filter would send; the function's proxy response becomes the consumer's status, headers
 //! and body. Host-free: the stream feeds it the request it captured.
 
+pub mod api_gateway;
+mod error;
 pub mod event;
 pub mod resource;
 pub mod response;
@@ -25,10 +27,9 @@ mod tests_response_headers;
 #[cfg(test)]
 mod tests_settings;
 
+pub use api_gateway::{ApiGateway, RawApiGateway};
+pub use error::FieldError;
 pub use event::{build_event, HttpRequest};
 pub use resource::Resource;
 pub use response::{map_response, ProxyResponse};
-pub use settings::{
-    check_scope, validate, ApiGateway, FieldError, PayloadFormat, RawApiGateway, RawSettings,
-    ResponseFormat, Settings,
-};
+pub use settings::{check_scope, validate, PayloadFormat, RawSettings, ResponseFormat, Settings};

@@ -2,10 +2,8 @@
 //! validation into the runtime [`Settings`]. Errors name the field, as the rest of the
 //! configuration does (`field`, `reason`).
 
-use super::resource::Resource;
-use serde::Deserialize;
-use std::collections::BTreeMap;
-use std::fmt;
+use super::api_gateway::{api_gateway, ApiGateway, RawApiGateway};
+use super::error::{err, FieldError};
 
 /// What the function receives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,44 +53,6 @@ impl ResponseFormat {
         }
     }
 }
-
-/// `apiGateway` as written in the configuration.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RawApiGateway {
-    pub stage: Option<String>,
-    pub stage_variables: Option<BTreeMap<String, String>>,
-    pub api_id: Option<String>,
-    pub account_id: Option<String>,
-    pub route_key: Option<String>,
-    pub resource: Option<String>,
-}
-
-/// What the event says about the "API".
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiGateway {
-    pub stage: String,
-    /// Sorted by name; empty = `null` (v1) or omitted (v2).
-    pub stage_variables: Vec<(String, String)>,
-    pub api_id: String,
-    pub account_id: String,
-    pub route_key: String,
-    pub resource: Option<Resource>,
-}
-
-impl Default for ApiGateway {
-    fn default() -> Self {
-        ApiGateway {
-            stage: DEFAULT.to_string(),
-            stage_variables: Vec::new(),
-            api_id: String::new(),
-            account_id: String::new(),
-            route_key: DEFAULT.to_string(),
-            resource: None,
-        }
-    }
-}
-
 /// The validated formats and API description.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -101,38 +61,16 @@ pub struct Settings {
     pub api_gateway: ApiGateway,
 }
 
-/// The three fields as the plugin configuration holds them, and whether `payload` is set
-/// (a non-blank template).
+/// The three fields as the plugin configuration holds them, whether `payload` is set (a
+/// non-blank template) and `sendToConsumer`.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct RawSettings<'a> {
     pub payload_format: Option<&'a str>,
     pub response_format: Option<&'a str>,
     pub api_gateway: Option<&'a RawApiGateway>,
     pub payload_set: bool,
+    pub send_to_consumer: bool,
 }
-
-/// A refused field and why (maps one to one onto the configuration's error).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub reason: String,
-}
-
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "field `{}`: {}", self.field, self.reason)
-    }
-}
-
-const DEFAULT: &str = "$default";
-
-fn err(field: &str, reason: impl Into<String>) -> FieldError {
-    FieldError {
-        field: field.to_string(),
-        reason: reason.into(),
-    }
-}
-
 fn one_of<T: Copy>(
     field: &str,
     value: Option<&str>,
@@ -194,6 +132,13 @@ pub fn validate(raw: RawSettings<'_>) -> Result<(Settings, Vec<String>), FieldEr
         ));
     }
     let mut warnings = Vec::new();
+    let explicit_response = raw.response_format.is_some_and(|v| !v.trim().is_empty());
+    if explicit_response && response_format != R::Raw && !raw.send_to_consumer {
+        warnings.push(format!(
+            "responseFormat {} has no effect without sendToConsumer: true (the function's answer does not reach the consumer)",
+            response_format.as_str()
+        ));
+    }
     let api_gateway = match raw.api_gateway {
         Some(a) => {
             if !payload_format.describes_request() {
@@ -214,77 +159,6 @@ pub fn validate(raw: RawSettings<'_>) -> Result<(Settings, Vec<String>), FieldEr
         warnings,
     ))
 }
-
-fn text(
-    field: &str,
-    value: Option<&String>,
-    default: &str,
-    max: usize,
-) -> Result<String, FieldError> {
-    let v = value
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .unwrap_or(default);
-    if v.len() > max || v.chars().any(char::is_control) {
-        return Err(err(
-            field,
-            format!("must be at most {max} characters, without control characters"),
-        ));
-    }
-    Ok(v.to_string())
-}
-
-fn api_gateway(raw: &RawApiGateway) -> Result<ApiGateway, FieldError> {
-    let stage = text("apiGateway.stage", raw.stage.as_ref(), DEFAULT, 128)?;
-    if stage != DEFAULT
-        && !stage
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
-    {
-        return Err(err(
-            "apiGateway.stage",
-            format!("{stage:?}: use {DEFAULT} or letters, digits, '-' and '_'"),
-        ));
-    }
-    let mut stage_variables = Vec::new();
-    for (name, value) in raw.stage_variables.iter().flatten() {
-        let field = format!("apiGateway.stageVariables.{name}");
-        if name.is_empty()
-            || name.len() > 64
-            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
-            return Err(err(
-                "apiGateway.stageVariables",
-                format!("name {name:?}: use 1 to 64 letters, digits or '_'"),
-            ));
-        }
-        if value.len() > 512 || value.chars().any(char::is_control) {
-            return Err(err(
-                &field,
-                "must be at most 512 characters, without control characters",
-            ));
-        }
-        stage_variables.push((name.clone(), value.clone()));
-    }
-    let resource = match raw
-        .resource
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-    {
-        Some(r) => Some(Resource::compile(r).map_err(|e| err("apiGateway.resource", e))?),
-        None => None,
-    };
-    Ok(ApiGateway {
-        stage,
-        stage_variables,
-        api_id: text("apiGateway.apiId", raw.api_id.as_ref(), "", 128)?,
-        account_id: text("apiGateway.accountId", raw.account_id.as_ref(), "", 64)?,
-        route_key: text("apiGateway.routeKey", raw.route_key.as_ref(), DEFAULT, 512)?,
-        resource,
-    })
-}
-
 /// The scope rule, given the scope as configured (`REQUEST`, `REQUEST_CONTENT`, …):
 /// a format built from the whole request needs its body, which `REQUEST` never reads.
 pub fn check_scope(payload_format: PayloadFormat, scope: &str) -> Result<(), FieldError> {

@@ -1,7 +1,8 @@
 //! The Envoy native filter's envelope.
 
-use super::settings::{ApiGateway, PayloadFormat};
+use super::settings::PayloadFormat;
 use super::tests_event_v1::{build, get};
+use super::ApiGateway;
 use serde_json::json;
 
 fn envoy(h: &[(String, String)], body: &[u8]) -> serde_json::Value {

@@ -2,8 +2,9 @@
 //! names at every level and the same JSON types, but for the fields listed as left out
 //! (what an authorizer, mTLS or API Gateway's own ids would fill).
 
-use super::settings::{ApiGateway, PayloadFormat};
+use super::settings::PayloadFormat;
 use super::tests_event_v1::{build, get};
+use super::ApiGateway;
 use super::Resource;
 use serde_json::Value;
 

@@ -1,7 +1,8 @@
 //! The REST API (v1) event: every field, and the edge cases of each.
 
 use super::event::{build_event, HttpRequest};
-use super::settings::{ApiGateway, PayloadFormat};
+use super::settings::PayloadFormat;
+use super::ApiGateway;
 use super::Resource;
 use serde_json::{json, Value};
 

@@ -1,7 +1,8 @@
 //! The HTTP API / Function URL (payload 2.0) event.
 
-use super::settings::{ApiGateway, PayloadFormat};
+use super::settings::PayloadFormat;
 use super::tests_event_v1::{build, get, T};
+use super::ApiGateway;
 use super::Resource;
 use serde_json::{json, Value};
 

@@ -1,9 +1,9 @@
 //! `payloadFormat`, `responseFormat`, `apiGateway` and the scope rule.
 
 use super::settings::{
-    check_scope, validate, ApiGateway, PayloadFormat as P, RawApiGateway, RawSettings,
-    ResponseFormat as R,
+    check_scope, validate, PayloadFormat as P, RawSettings, ResponseFormat as R,
 };
+use super::{ApiGateway, RawApiGateway};
 
 fn formats(payload: Option<&str>, response: Option<&str>) -> (P, R) {
     let (s, _) = validate(RawSettings {
@@ -196,4 +196,31 @@ fn api_gateway_refuses_unknown_fields_and_is_ignored_by_template() {
     .unwrap();
     assert_eq!(warnings.len(), 1);
     assert!(warnings[0].contains("ignored"), "{}", warnings[0]);
+}
+
+#[test]
+fn an_explicit_response_format_without_send_to_consumer_is_warned_about() {
+    let warn = |response: Option<&str>, send_to_consumer: bool| {
+        let (_, w) = validate(RawSettings {
+            payload_format: Some("API_GATEWAY_V1"),
+            response_format: response,
+            send_to_consumer,
+            ..RawSettings::default()
+        })
+        .unwrap();
+        w
+    };
+    let w = warn(Some("API_GATEWAY_V2"), false);
+    assert_eq!(w.len(), 1);
+    assert!(
+        w[0].starts_with("responseFormat API_GATEWAY_V2 has no effect"),
+        "{}",
+        w[0]
+    );
+    assert!(warn(Some("API_GATEWAY_V2"), true).is_empty());
+    assert!(warn(Some("RAW"), false).is_empty());
+    assert!(
+        warn(None, false).is_empty(),
+        "the default follows payloadFormat: no word"
+    );
 }

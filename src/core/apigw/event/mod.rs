@@ -7,7 +7,8 @@ mod envoy;
 mod v1;
 mod v2;
 
-use super::settings::{ApiGateway, PayloadFormat};
+use super::settings::PayloadFormat;
+use super::ApiGateway;
 
 /// The request as Envoy gives it.
 #[derive(Debug, Clone, Copy)]

@@ -4,7 +4,7 @@ use super::common::{
     body_field, clf_time, domain_prefix, grouped, ip_only, query_pairs, staged, Obj, Parts,
 };
 use super::HttpRequest;
-use crate::core::apigw::settings::ApiGateway;
+use crate::core::apigw::api_gateway::ApiGateway;
 use serde::Serialize;
 
 #[derive(Serialize)]

@@ -5,7 +5,7 @@ use super::common::{
 };
 use super::v1::with_host;
 use super::HttpRequest;
-use crate::core::apigw::settings::ApiGateway;
+use crate::core::apigw::api_gateway::ApiGateway;
 use serde::Serialize;
 
 #[derive(Serialize)]
