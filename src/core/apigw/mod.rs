@@ -23,6 +23,8 @@ mod tests_resource;
 #[cfg(test)]
 mod tests_response;
 #[cfg(test)]
+mod tests_response_frameworks;
+#[cfg(test)]
 mod tests_response_headers;
 #[cfg(test)]
 mod tests_settings;
