@@ -1,6 +1,7 @@
 //! The host-free core of the filter. Nothing in here talks to the proxy:
 //! the wasm glue drives it through the [`host::Host`] trait.
 
+pub mod apigw;
 pub mod aws;
 pub mod condition;
 pub mod config;
