@@ -137,6 +137,14 @@ class RootFs:
         dst.write_text(text)
         dst.chmod(mode)
 
+    def mkdir(self, image_path: str) -> None:
+        self._dst(image_path).mkdir(parents=True, exist_ok=True)
+
+    def symlink(self, image_path: str, target: str) -> None:
+        dst = self._dst(image_path)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.symlink_to(target)
+
     def add_linked_libraries(self, elf_files: list[str]) -> None:
         """ldd every ELF file and add each library it resolves, the loader included."""
         needed: set[str] = set()
@@ -158,9 +166,8 @@ class RootFs:
         self.write("etc/passwd", ETC_PASSWD)
         self.write("etc/group", ETC_GROUP)
         self.write("etc/nsswitch.conf", ETC_NSSWITCH)
-        tmp = self._dst("/tmp")
-        tmp.mkdir(parents=True, exist_ok=True)
-        tmp.chmod(0o1777)
+        self.mkdir("/tmp")
+        self._dst("/tmp").chmod(0o1777)
         if os.path.exists(CA_BUNDLE):
             self.add(CA_BUNDLE)
 
@@ -276,7 +283,7 @@ def build_envoy(stage: Path, inputs: str, envoy: str) -> None:
     fs.base()
     fs.place(envoy, "/usr/local/bin/envoy")
     fs.add_linked_libraries([envoy])
-    fs._dst("/etc/envoy").mkdir(parents=True, exist_ok=True)
+    fs.mkdir("/etc/envoy")
     fs.import_as(
         ENVOY_TAG,
         [
@@ -313,8 +320,7 @@ def build_moto(stage: Path, inputs: str, dists: list[importlib.metadata.Distribu
     fs.add_linked_libraries([PYTHON, *elf_files_under(stage / PY_STDLIB.lstrip("/")), *elf_files_under(site)])
     fs.write("/usr/local/bin/moto_server", MOTO_SERVER, mode=0o755)
     for name in ("python", "python3"):
-        link = fs._dst(f"/usr/local/bin/{name}")
-        link.symlink_to(PYTHON)
+        fs.symlink(f"/usr/local/bin/{name}", PYTHON)
     fs.import_as(
         MOTO_TAG,
         [

@@ -125,4 +125,6 @@ class ComposeProject:
             for kind in ("containers", "networks", "volumes"):
                 if kind in left:
                     subprocess.run(removers[kind] + left[kind], capture_output=True, timeout=60)
+            if self.override is not None:  # it may hold the test's moto-issued key
+                self.override.unlink(missing_ok=True)
         return left
