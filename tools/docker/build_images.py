@@ -299,6 +299,8 @@ def build_envoy(stage: Path, inputs: str, envoy: str) -> None:
 def build_moto(stage: Path, inputs: str, dists: list[importlib.metadata.Distribution]) -> None:
     if not os.path.exists(PYTHON):
         raise SystemExit(f"{PYTHON} not found (Debian package python3.11-minimal)")
+    if sys.version_info[:2] != (3, 11):  # the venv's wheels must suit the image's Python
+        raise SystemExit(f"the venv runs Python {sys.version.split()[0]}; the moto image copies its packages for {PYTHON}")
     fs = RootFs(stage)
     fs.base()
     fs.add(PYTHON)
