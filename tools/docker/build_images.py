@@ -268,13 +268,17 @@ def inputs_hash(*parts: str) -> str:
     return hashlib.sha256("\0".join((script_hash(), glibc_version(), *parts)).encode()).hexdigest()[:32]
 
 
-def current_inputs(tag: str) -> str | None:
+def current_image(tag: str) -> tuple[str, str] | None:
+    """(image id, inputs label) of the image `tag` names, or None."""
     out = subprocess.run(
-        ["docker", "image", "inspect", "-f", f'{{{{index .Config.Labels "{INPUTS_LABEL}"}}}}', tag],
+        ["docker", "image", "inspect", "-f", f'{{{{.Id}}}} {{{{index .Config.Labels "{INPUTS_LABEL}"}}}}', tag],
         capture_output=True,
         text=True,
     )
-    return out.stdout.strip() if out.returncode == 0 else None
+    if out.returncode != 0:
+        return None
+    image_id, _, inputs = out.stdout.strip().partition(" ")
+    return image_id, inputs
 
 
 # ----------------------------------------------------------------------------- images
@@ -336,8 +340,9 @@ def build_moto(stage: Path, inputs: str, dists: list[importlib.metadata.Distribu
 
 
 def ensure(tag: str, inputs: str, build, force: bool) -> bool:
-    """Build `tag` unless it exists with the same inputs. True when it was built."""
-    if not force and current_inputs(tag) == inputs:
+    """Build `tag` unless it exists with the same inputs (True when built); drop the image it replaced."""
+    current = current_image(tag)
+    if not force and current is not None and current[1] == inputs:
         log(f"{tag} up to date")
         return False
     started = time.monotonic()
@@ -348,6 +353,9 @@ def ensure(tag: str, inputs: str, build, force: bool) -> bool:
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     log(f"{tag} built in {time.monotonic() - started:.1f} s")
+    if current is not None and current != current_image(tag):
+        # The image this tag named before, now untagged (kept if a container still uses it).
+        subprocess.run(["docker", "image", "rm", current[0]], capture_output=True)
     return True
 
 
@@ -364,10 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     py_version = subprocess.run([PYTHON, "-VV"], capture_output=True, text=True).stdout.strip()
     moto_inputs = inputs_hash("moto", MOTO_REQUIREMENT, distributions_text(dists), py_version)
     started = time.monotonic()
-    built = ensure(ENVOY_TAG, envoy_inputs, lambda stage, inputs: build_envoy(stage, inputs, envoy), args.force)
-    built |= ensure(MOTO_TAG, moto_inputs, lambda stage, inputs: build_moto(stage, inputs, dists), args.force)
-    if built:
-        subprocess.run(["docker", "image", "prune", "-f", "--filter", f"label={INPUTS_LABEL}"], capture_output=True)
+    ensure(ENVOY_TAG, envoy_inputs, lambda stage, inputs: build_envoy(stage, inputs, envoy), args.force)
+    ensure(MOTO_TAG, moto_inputs, lambda stage, inputs: build_moto(stage, inputs, dists), args.force)
     log(f"done in {time.monotonic() - started:.1f} s")
     return 0
 
