@@ -1,6 +1,7 @@
 """The shipped deployment files: envoy/envoy.yaml (validated and run natively),
 envoy/envoy-docker.yaml (validated), envoy/docker-compose.yaml and the Istio example
-(checked for consistency; no Docker engine or cluster runs here)."""
+(checked for consistency; no cluster runs here; test_docker_compose.py runs the compose
+file when a Docker engine answers)."""
 
 from __future__ import annotations
 
