@@ -13,5 +13,5 @@ proxy_wasm::main! {{
     // and lets every level through the SDK: Envoy filters by its own level,
     // which the host reads as streams start.
     proxy_wasm::set_log_level(LogLevel::Trace);
-    proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(root::PolicyRoot::default()) });
+    proxy_wasm::set_root_context(|id| -> Box<dyn RootContext> { Box::new(root::PolicyRoot::new(id)) });
 }}

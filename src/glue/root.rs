@@ -24,12 +24,33 @@ thread_local! {
 
 #[derive(Default)]
 pub struct PolicyRoot {
+    id: u32,
     config: Option<Rc<Config>>,
     credentials: Option<Rc<CredentialCache>>,
     /// Set when streams may wait for the root: credentials are fetched (role,
     /// container, IMDS) or failed calls are retried.
     waiters: Option<Rc<Waiters>>,
     host: Rc<ProxyHost>,
+}
+
+impl PolicyRoot {
+    pub fn new(id: u32) -> Self {
+        PolicyRoot {
+            id,
+            ..Default::default()
+        }
+    }
+
+    /// A root that is done but still had streams waiting finishes its
+    /// shutdown once the last of them has gone.
+    fn finish_draining(&self) {
+        if let Some(w) = self.waiters.as_ref().filter(|w| w.drained()) {
+            w.stop();
+            if self.host.enter_context(self.id) {
+                self.done();
+            }
+        }
+    }
 }
 
 impl Context for PolicyRoot {
@@ -47,15 +68,15 @@ impl Context for PolicyRoot {
                 &format!("aws-lambda: answer for unknown callout {token} ignored"),
             );
         }
+        self.finish_draining();
     }
 
+    /// A configuration reload or removal. Envoy keeps firing a root context's
+    /// timer for as long as the VM lives, also after the context is gone, so
+    /// it is stopped here; streams still waiting for a retry or credentials
+    /// are served first (the shutdown ends in `finish_draining`).
     fn on_done(&mut self) -> bool {
-        // Envoy keeps firing a root context's timer for as long as the VM
-        // lives, also after the context is gone (a configuration reload).
-        if let Some(w) = &self.waiters {
-            w.stop();
-        }
-        true
+        self.waiters.as_ref().is_none_or(|w| w.drain())
     }
 }
 
@@ -114,6 +135,7 @@ impl RootContext for PolicyRoot {
             // Nothing can wait: a tick can only be a leftover, stop it.
             None => self.host.set_timer(None),
         }
+        self.finish_draining();
     }
 
     fn create_http_context(&self, context_id: u32) -> Option<Box<dyn HttpContext>> {

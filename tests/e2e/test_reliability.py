@@ -253,3 +253,28 @@ def test_the_timer_is_off_at_rest_also_after_retries_and_reloads(envoys, double,
 
     assert "timer fired" not in envoy.log_since(offset), "the root's timer fires with nothing to wait for"
 
+
+
+def test_a_stream_waiting_across_a_reload_is_still_answered_by_the_timer(envoys, double, sts_double, double_config):
+    def cfg(n: int) -> dict:
+        return double_config(
+            roleArn="arn:aws:iam::123456789012:role/slow",
+            stsEndpoint=sts_double.url,
+            stsCluster="sts",
+            apiCallTimeoutMs=1500,
+            payload=f'{{"reload": {n}}}',
+        )
+
+    envoy = envoys.get(cfg(0), lambda_to="double", sts_to="sts_double", fresh=True, tag="reload-wait")
+    sts_double.always(Reply(503, {}, b"", delay_s=4.0))
+    result: list[requests.Response] = []
+    waiting = threading.Thread(target=lambda: result.append(envoy.get("/waits", timeout=15)))
+    waiting.start()
+    sts_double.wait_for_requests(1, timeout=5)
+
+    # The listener gets a new configuration while the stream waits: its root context is done.
+    envoy.envoy.replace_listener(render_listener(cfg(1), envoy.port, name=envoy.name, module=envoys.module))
+    waiting.join()
+
+    body = expect.invoke_error(result[0])
+    assert "no AWS credentials within 1500 ms" in body["details"], "the old root's timer still ended the wait"

@@ -285,3 +285,40 @@ fn the_timer_runs_only_while_a_stream_waits_for_the_root() {
         "only once"
     );
 }
+
+#[test]
+fn a_root_that_is_done_serves_its_waiting_streams_then_stops() {
+    let env = |_: &str| None;
+    let cfg = from_json(br#"{"function":"demo"}"#, &env).unwrap().config;
+    let fake = Rc::new(with_request());
+    let creds = Rc::new(CredentialCache::new(
+        Some(Rc::new(Credentials::new("AKID", "SECRET", None))),
+        None,
+    ));
+    let waiters = Waiters::new(fake.clone(), creds.clone());
+    assert!(waiters.drain(), "nothing waits: done at once");
+
+    let waiters = Waiters::new(fake.clone(), creds.clone());
+    let budget = Rc::new(Budget::new(1 << 20));
+    let s = Rc::new(RefCell::new(Stream::new(
+        3,
+        Rc::new(cfg),
+        fake.clone(),
+        creds,
+        budget,
+    )));
+    s.borrow_mut().on_request_headers(true);
+    s.borrow_mut()
+        .on_lambda_answer(7, h(&[(":status", "503")]), Vec::new());
+    waiters.after_event(3, &s);
+    assert!(!waiters.drain(), "a retry is pending");
+    assert!(!waiters.drained());
+    assert!(waiters.armed().is_some(), "the timer still runs for it");
+    fake.clock.set(Duration::from_millis(30));
+    waiters.on_tick();
+    assert!(!waiters.drained(), "its answer is still to come");
+    let (hs, b) = ok("{}");
+    assert!(waiters.on_callout(7, b.len(), |_| (hs, b)));
+    assert!(waiters.drained());
+    assert_eq!(*fake.resumed_request.borrow(), 1);
+}

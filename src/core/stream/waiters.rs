@@ -42,6 +42,9 @@ pub struct Waiters {
     period: Cell<Option<Duration>>,
     /// …and when it fires next, at the latest.
     armed: Cell<Option<SystemTime>>,
+    /// The root context is done: serve the streams that still wait, start
+    /// no credentials refresh, then stop.
+    draining: Cell<bool>,
 }
 
 impl Waiters {
@@ -54,6 +57,7 @@ impl Waiters {
             fetch_token: Cell::new(None),
             period: Cell::new(None),
             armed: Cell::new(None),
+            draining: Cell::new(false),
         }
     }
 
@@ -90,6 +94,24 @@ impl Waiters {
         self.len() == 0
     }
 
+    /// The root context is done. True when nothing waits: the timer is
+    /// stopped and the root may go. Otherwise the streams that wait are still
+    /// served, and [`drained`](Self::drained) tells when the last has gone.
+    pub fn drain(&self) -> bool {
+        self.draining.set(true);
+        if self.is_empty() {
+            self.stop();
+            return true;
+        }
+        self.rearm(self.host.now());
+        false
+    }
+
+    /// Done and nothing waits any more.
+    pub fn drained(&self) -> bool {
+        self.draining.get() && self.is_empty()
+    }
+
     /// When the timer will fire next, if it is armed.
     pub fn armed(&self) -> Option<SystemTime> {
         self.armed.get()
@@ -118,8 +140,10 @@ impl Waiters {
         for id in due {
             self.run(id, |s| s.on_timer(now));
         }
-        if let Some(req) = self.cache.poll(now) {
-            self.send_fetch(req);
+        if !self.draining.get() || !self.is_empty() {
+            if let Some(req) = self.cache.poll(now) {
+                self.send_fetch(req);
+            }
         }
         self.rearm(now);
     }
@@ -240,7 +264,11 @@ impl Waiters {
             .values()
             .filter_map(|s| s.upgrade()?.try_borrow().ok()?.wake_at())
             .min();
-        let poll = self.cache.next_poll_at(now);
+        // A refresh is for streams to come: none will come to a root that is done.
+        let poll = match self.draining.get() && streams.is_none() {
+            true => None,
+            false => self.cache.next_poll_at(now),
+        };
         let next = match (streams, poll) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
