@@ -9,4 +9,5 @@ pub mod host;
 pub mod secret;
 pub mod stream;
 pub mod template;
+pub mod time;
 pub mod views;

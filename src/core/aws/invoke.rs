@@ -2,8 +2,7 @@
 //! and the signed headers of one call.
 
 use crate::core::aws::sigv4::Prepared;
-use crate::core::credentials::Credentials;
-use crate::core::secret::Secret;
+use crate::core::secret::{Credentials, Secret};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::cell::RefCell;
 use std::fmt;

@@ -2,8 +2,9 @@
 //! (four HMACs) once a day, and the keyed HMAC that has absorbed the head of
 //! the string to sign, stamped once a second. One cache per VM.
 
-use super::sigv4_text::{amz_date, push_scope, ALGORITHM};
+use super::sigv4_text::{push_scope, ALGORITHM};
 use crate::core::secret::Secret;
+use crate::core::time::amz_date;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use std::cell::RefCell;

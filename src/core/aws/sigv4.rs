@@ -8,12 +8,10 @@
 //! end-to-end suite has moto (botocore's verifier) accept its signatures.
 
 use super::signing_key::stamped_mac;
-pub use super::sigv4_text::amz_date;
 use super::sigv4_text::{
     hex_into, percent_decode, push_encoded, push_header_value, push_hex, push_scope, ALGORITHM,
 };
-use crate::core::credentials::Credentials;
-use crate::core::secret::Secret;
+use crate::core::secret::{Credentials, Secret};
 use hmac::Mac;
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;

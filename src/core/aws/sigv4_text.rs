@@ -2,8 +2,6 @@
 //! values, `x-amz-date` and the credential scope, without the formatting
 //! machinery (this is on every request's path).
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 pub(super) const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
@@ -44,31 +42,6 @@ pub(super) fn push_encoded(out: &mut String, s: &[u8], keep_slash: bool) {
 
 pub(super) fn percent_decode(s: &str) -> Vec<u8> {
     percent_encoding::percent_decode_str(s).collect()
-}
-
-/// `YYYYMMDDTHHMMSSZ` from a UNIX time (UTC), without a date crate.
-pub fn amz_date(time: SystemTime) -> String {
-    let secs = time
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
 }
 
 /// Header values are trimmed and inner runs of spaces collapsed.

@@ -1,9 +1,8 @@
 //! EC2 instance metadata, IMDSv2: a session token, the instance profile's
 //! role name, then that role's credentials.
 
-use crate::core::config::ImdsConfig;
-use crate::core::credentials::container::JsonCredentials;
 use crate::core::credentials::fetch::{check_status, CalloutRequest, Fetch, Step};
+use crate::core::credentials::json::JsonCredentials;
 use crate::core::secret::Secret;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::time::{Duration, SystemTime};
@@ -19,6 +18,13 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 const WHAT: &str = "instance metadata";
+
+/// IMDSv2 at `imdsEndpoint` (default `http://169.254.169.254`) through `imdsCluster`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImdsConfig {
+    pub cluster: String,
+    pub authority: String,
+}
 
 #[derive(Debug)]
 enum State {

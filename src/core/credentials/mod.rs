@@ -1,32 +1,7 @@
 //! AWS credentials: the values, and where they come from.
 
-use crate::core::secret::Secret;
+pub use crate::core::secret::Credentials;
 use std::time::SystemTime;
-
-/// One set of AWS credentials. The secret and the token are redacted in every print.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Credentials {
-    pub access_key_id: String,
-    pub secret_access_key: Secret,
-    pub session_token: Option<Secret>,
-    /// When temporary credentials stop being valid (None: long-term keys).
-    pub expiration: Option<SystemTime>,
-}
-
-impl Credentials {
-    pub fn new(
-        access_key_id: impl Into<String>,
-        secret: impl Into<String>,
-        token: Option<String>,
-    ) -> Self {
-        Credentials {
-            access_key_id: access_key_id.into(),
-            secret_access_key: Secret::new(secret),
-            session_token: token.filter(|t| !t.is_empty()).map(Secret::new),
-            expiration: None,
-        }
-    }
-}
 
 /// What a stream gets when it asks for credentials.
 #[derive(Debug, Clone)]
@@ -59,7 +34,9 @@ impl Provider for Fixed {
 }
 
 pub mod cache;
+pub mod chain;
 pub mod container;
 pub mod fetch;
 pub mod imds;
+mod json;
 pub mod sts;

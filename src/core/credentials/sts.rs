@@ -1,10 +1,9 @@
 //! STS `AssumeRole`: the signed request, its XML answer, and the one-call fetch.
 
 use crate::core::aws::sigv4::{sign_headers, Signable};
-use crate::core::config::RoleConfig;
-use crate::core::credentials::container::parse_iso8601;
 use crate::core::credentials::fetch::{CalloutRequest, Fetch, Step};
 use crate::core::credentials::Credentials;
+use crate::core::time::parse_iso8601;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -19,6 +18,18 @@ const FORM: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'.')
     .remove(b'~');
+
+/// The role to assume and where STS is (`roleArn`, `stsCluster`, `stsEndpoint`…).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleConfig {
+    pub arn: String,
+    pub session_name: String,
+    pub external_id: Option<String>,
+    pub duration_seconds: Option<u32>,
+    pub cluster: String,
+    pub authority: String,
+    pub base_path: String,
+}
 
 /// The form body of the AssumeRole call.
 pub fn form_body(role: &RoleConfig) -> String {

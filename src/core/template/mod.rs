@@ -132,6 +132,13 @@ impl fmt::Display for EvalError {
 
 impl std::error::Error for EvalError {}
 
+/// An evaluation error at char `offset` of the source.
+fn err<T>(offset: usize, message: impl fmt::Display) -> Result<T, EvalError> {
+    Err(EvalError {
+        message: format!("at offset {offset}: {message}"),
+    })
+}
+
 enum Part {
     Lit(Box<str>),
     Expr(ast::Expr),

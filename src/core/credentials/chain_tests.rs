@@ -1,0 +1,188 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::*;
+use crate::core::secret::Secret;
+use std::time::UNIX_EPOCH;
+
+fn at(secs: u64, nanos: u32) -> SystemTime {
+    UNIX_EPOCH + Duration::new(secs, nanos)
+}
+
+fn role() -> RoleConfig {
+    RoleConfig {
+        arn: "arn:aws:iam::123456789012:role/demo".into(),
+        session_name: "gravitee".into(),
+        external_id: None,
+        duration_seconds: None,
+        cluster: "sts".into(),
+        authority: "sts.us-east-1.amazonaws.com".into(),
+        base_path: String::new(),
+    }
+}
+
+fn config(base: bool, role_set: bool, container: bool, imds: bool) -> CredentialsConfig {
+    CredentialsConfig {
+        base: base.then(|| Credentials::new("AKIDBASE", "basesecret", None)),
+        base_source: "test",
+        role: role_set.then(role),
+        container: container.then(|| ContainerConfig {
+            cluster: "pod".into(),
+            authority: "169.254.170.23".into(),
+            path: "/v1/credentials".into(),
+            token: Some(Secret::new("podtoken")),
+        }),
+        imds: imds.then(|| ImdsConfig {
+            cluster: "imds".into(),
+            authority: "169.254.169.254".into(),
+        }),
+    }
+}
+
+fn first_call(cfg: &CredentialsConfig) -> Option<(String, String, String)> {
+    let mut f = fetcher_for(cfg, "us-east-1")?;
+    match f.start(at(1_700_000_000, 0)) {
+        Step::Call(r) => Some((
+            r.cluster.clone(),
+            r.header(":method")?.to_string(),
+            r.header(":path")?.to_string(),
+        )),
+        Step::Done(_) => None,
+    }
+}
+
+#[test]
+fn fetcher_chain_follows_the_configuration() {
+    let call = |c, m: &str, p: &str| Some((String::from(c), m.to_string(), p.to_string()));
+    // Fixed keys without a role, or nothing at all: no fetcher.
+    assert!(fetcher_for(&config(true, false, false, false), "us-east-1").is_none());
+    assert!(fetcher_for(&config(false, false, false, false), "us-east-1").is_none());
+    assert!(fetcher_for(&config(false, true, false, false), "us-east-1").is_none());
+    // A role with keys: STS directly (the keys win over the container and IMDS).
+    assert_eq!(
+        first_call(&config(true, true, true, true)),
+        call("sts", "POST", "/")
+    );
+    // A role without keys: the base comes first from the container, else IMDS.
+    assert_eq!(
+        first_call(&config(false, true, true, true)),
+        call("pod", "GET", "/v1/credentials")
+    );
+    assert_eq!(
+        first_call(&config(false, true, false, true)),
+        call("imds", "PUT", "/latest/api/token")
+    );
+    // No role: the container, else IMDS.
+    assert_eq!(
+        first_call(&config(false, false, true, true)),
+        call("pod", "GET", "/v1/credentials")
+    );
+    assert_eq!(
+        first_call(&config(false, false, false, true)),
+        call("imds", "PUT", "/latest/api/token")
+    );
+}
+
+#[test]
+fn fetcher_debug_holds_no_secret() {
+    for cfg in [
+        config(true, true, false, false),
+        config(false, true, true, false),
+        config(false, false, true, false),
+    ] {
+        let f = fetcher_for(&cfg, "us-east-1");
+        let dbg = format!("{f:?}");
+        assert!(
+            !dbg.contains("basesecret") && !dbg.contains("podtoken"),
+            "{dbg}"
+        );
+    }
+}
+
+/// 2015-08-30T12:36:00Z.
+fn t0() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_440_938_160)
+}
+
+const OK: &str = "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIATEMP</AccessKeyId>\
+    <SecretAccessKey>tempsecret</SecretAccessKey><SessionToken>temptoken</SessionToken>\
+    <Expiration>2015-08-30T13:36:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>";
+
+#[test]
+fn base_from_container_then_assume_role_and_reuse() {
+    let pod = ContainerConfig {
+        cluster: "pod".into(),
+        authority: "169.254.170.23".into(),
+        path: "/v1/creds".into(),
+        token: None,
+    };
+    let mut f = RoleChain::new(
+        Box::new(ContainerFetch::new(pod)),
+        AssumeRole::new(role(), "us-east-1", None),
+    );
+    let Step::Call(first) = f.start(t0()) else {
+        panic!("expected the container call")
+    };
+    assert_eq!(first.cluster, "pod");
+    let pod_json = br#"{"AccessKeyId":"ASIAPOD","SecretAccessKey":"podsecret","Token":"PODTOKEN","Expiration":"2015-08-30T18:36:00Z"}"#;
+    let Step::Call(sts) = f.on_answer(Some(200), &[], pod_json, t0()) else {
+        panic!("expected the STS call")
+    };
+    assert_eq!(sts.cluster, "sts");
+    assert_eq!(sts.header("x-amz-security-token"), Some("PODTOKEN"));
+    assert!(sts
+        .header("authorization")
+        .unwrap()
+        .contains("Credential=ASIAPOD/"));
+    assert!(matches!(
+        f.on_answer(Some(200), &[], OK.as_bytes(), t0()),
+        Step::Done(Ok(_))
+    ));
+    // Next refresh: the base is still fresh, straight to STS.
+    let Step::Call(again) = f.start(t0() + Duration::from_secs(3600)) else {
+        panic!("expected a call")
+    };
+    assert_eq!(again.cluster, "sts");
+    // STS refuses: the base is dropped and fetched again next time.
+    let refused = f.on_answer(
+        Some(403),
+        &[],
+        b"<ErrorResponse><Error><Code>ExpiredToken</Code></Error></ErrorResponse>",
+        t0(),
+    );
+    assert!(
+        matches!(refused, Step::Done(Err(ref e)) if e.ends_with("Error Code: ExpiredToken")),
+        "{refused:?}"
+    );
+    let Step::Call(next) = f.start(t0()) else {
+        panic!("expected a call")
+    };
+    assert_eq!(next.cluster, "pod");
+    // The base is about to expire: fetched again.
+    let Step::Call(_) = f.on_answer(Some(200), &[], pod_json, t0()) else {
+        panic!("expected the STS call")
+    };
+    f.on_answer(Some(200), &[], OK.as_bytes(), t0());
+    let Step::Call(late) = f.start(t0() + Duration::from_secs(6 * 3600 - 60)) else {
+        panic!("expected a call")
+    };
+    assert_eq!(late.cluster, "pod");
+}
+
+#[test]
+fn base_failure_is_reported() {
+    let pod = ContainerConfig {
+        cluster: "pod".into(),
+        authority: "h".into(),
+        path: "/".into(),
+        token: None,
+    };
+    let mut f = RoleChain::new(
+        Box::new(ContainerFetch::new(pod)),
+        AssumeRole::new(role(), "us-east-1", None),
+    );
+    f.start(t0());
+    let Step::Done(Err(e)) = f.on_answer(None, &[], b"", t0()) else {
+        panic!("expected a failure")
+    };
+    assert_eq!(e, "base credentials for STS AssumeRole: container credentials endpoint unreachable through cluster pod");
+}
