@@ -1,12 +1,12 @@
 //! The Lambda `Invoke` request: where it goes (fixed at configuration time)
 //! and the signed headers of one call.
 
+use super::signing_cache::{self, new_id};
 use crate::core::aws::sigv4::Prepared;
-use crate::core::secret::{Credentials, Secret};
+use crate::core::secret::Credentials;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use std::cell::RefCell;
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 /// RFC 3986 unreserved characters stay; everything else (`:` of an ARN first) is escaped.
 const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -32,22 +32,14 @@ pub struct InvokeTarget {
 }
 
 /// A payload that is the same for every request: its signed headers are the
-/// same for every request of one second with the same credentials, so they
-/// are computed once a second (SigV4 is deterministic: this is exactly what
-/// signing again would produce).
+/// same for every request of one second with the same credentials, so the
+/// signing cache computes them once a second (SigV4 is deterministic: this is
+/// exactly what signing again would produce).
 #[derive(Clone)]
 struct FixedPayload {
     body: Vec<u8>,
-    last: RefCell<Option<Stamped>>,
-}
-
-#[derive(Clone)]
-struct Stamped {
-    second: u64,
-    access_key_id: String,
-    secret: Secret,
-    token: Option<Secret>,
-    headers: Vec<(String, String)>,
+    /// Its key in the signing cache.
+    id: u64,
 }
 
 impl fmt::Debug for FixedPayload {
@@ -101,10 +93,7 @@ impl InvokeTarget {
 
     /// Declares the payload every request sends (a template without blocks).
     pub fn with_fixed_payload(mut self, body: Vec<u8>) -> Self {
-        self.fixed = Some(FixedPayload {
-            body,
-            last: RefCell::new(None),
-        });
+        self.fixed = Some(FixedPayload { body, id: new_id() });
         self
     }
 
@@ -114,31 +103,10 @@ impl InvokeTarget {
         creds: &Credentials,
         now: SystemTime,
     ) -> Result<Vec<(String, String)>, String> {
-        let Some(fixed) = self.fixed.as_ref().filter(|f| f.body == body) else {
-            return self.signer.sign(body, creds, now);
-        };
-        let second = now
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let same = |s: &Stamped| {
-            s.second == second
-                && s.access_key_id == creds.access_key_id
-                && s.secret == creds.secret_access_key
-                && s.token == creds.session_token
-        };
-        if let Some(s) = fixed.last.borrow().as_ref().filter(|s| same(s)) {
-            return Ok(s.headers.clone());
+        match self.fixed.as_ref().filter(|f| f.body == body) {
+            Some(fixed) => signing_cache::sign_fixed(fixed.id, &self.signer, body, creds, now),
+            None => signing_cache::sign(&self.signer, body, creds, now),
         }
-        let headers = self.signer.sign(body, creds, now)?;
-        *fixed.last.borrow_mut() = Some(Stamped {
-            second,
-            access_key_id: creds.access_key_id.clone(),
-            secret: creds.secret_access_key.clone(),
-            token: creds.session_token.clone(),
-            headers: headers.clone(),
-        });
-        Ok(headers)
     }
 
     /// The callout headers (pseudo-headers first) for one invocation with `body`.
@@ -168,6 +136,7 @@ impl InvokeTarget {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     fn target(function: &str, qualifier: Option<&str>) -> InvokeTarget {
         InvokeTarget::new(

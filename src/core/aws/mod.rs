@@ -2,6 +2,7 @@
 
 pub mod answer;
 pub mod invoke;
+mod signing_cache;
 mod signing_key;
 pub mod sigv4;
 mod sigv4_text;

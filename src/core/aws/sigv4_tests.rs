@@ -2,7 +2,7 @@
 //! and, differentially, against `aws-sigv4` on thousands of random Invoke requests.
 
 use super::*;
-use std::time::Duration;
+use std::time::{Duration, UNIX_EPOCH};
 
 const SUITE_SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
