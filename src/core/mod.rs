@@ -2,6 +2,7 @@
 //! the wasm glue drives it through the [`host::Host`] trait.
 
 pub mod aws;
+pub mod callout;
 pub mod config;
 pub mod credentials;
 pub mod errors;

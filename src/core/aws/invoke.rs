@@ -3,17 +3,12 @@
 
 use super::signing_cache::{self, new_id};
 use crate::core::aws::sigv4::Prepared;
+use crate::core::aws::UNRESERVED;
+use crate::core::callout::pseudo_headers;
 use crate::core::secret::Credentials;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::utf8_percent_encode;
 use std::fmt;
 use std::time::SystemTime;
-
-/// RFC 3986 unreserved characters stay; everything else (`:` of an ARN first) is escaped.
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 /// Everything about the Invoke call that does not depend on the request.
 #[derive(Debug, Clone)]
@@ -63,11 +58,12 @@ impl InvokeTarget {
         let mut path = format!(
             "{}/2015-03-31/functions/{}/invocations",
             base_path.trim_end_matches('/'),
-            utf8_percent_encode(function, PATH_SEGMENT)
+            // RFC 3986 unreserved characters stay; the `:` of an ARN is escaped.
+            utf8_percent_encode(function, UNRESERVED)
         );
         if let Some(q) = qualifier {
             path.push_str("?Qualifier=");
-            path.extend(utf8_percent_encode(q, PATH_SEGMENT));
+            path.extend(utf8_percent_encode(q, UNRESERVED));
         }
         let signer = Prepared::new(
             "POST",
@@ -118,10 +114,8 @@ impl InvokeTarget {
         now: SystemTime,
     ) -> Result<Vec<(String, String)>, String> {
         let signed = self.sign(body, creds, now)?;
-        let mut headers = Vec::with_capacity(8 + signed.len());
-        headers.push((":method".to_string(), "POST".to_string()));
-        headers.push((":path".to_string(), self.path_and_query.clone()));
-        headers.push((":authority".to_string(), self.authority.clone()));
+        let path = self.path_and_query.clone();
+        let mut headers = pseudo_headers("POST", path, &self.authority, 5 + signed.len());
         headers.push(("content-type".to_string(), "application/json".to_string()));
         headers.push((
             "x-amz-invocation-type".to_string(),
@@ -233,7 +227,7 @@ mod tests {
         let hs = target("demo", None)
             .signed_headers(b"{}", &creds, SystemTime::now())
             .unwrap();
-        let get = |n: &str| hs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+        let get = |n: &str| crate::core::callout::header_value(&hs, n);
         assert_eq!(get(":method"), Some("POST"));
         assert_eq!(get(":authority"), Some("lambda.eu-west-1.amazonaws.com"));
         assert_eq!(get("x-amz-invocation-type"), Some("RequestResponse"));

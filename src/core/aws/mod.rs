@@ -6,3 +6,5 @@ mod signing_cache;
 mod signing_key;
 pub mod sigv4;
 mod sigv4_text;
+
+pub(crate) use sigv4_text::UNRESERVED;

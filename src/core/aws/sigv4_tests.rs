@@ -2,6 +2,7 @@
 //! and, differentially, against `aws-sigv4` on thousands of random Invoke requests.
 
 use super::*;
+use crate::core::callout::header_value as header;
 use std::time::{Duration, UNIX_EPOCH};
 
 const SUITE_SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -13,10 +14,6 @@ fn suite_time() -> SystemTime {
 
 fn creds(token: Option<&str>) -> Credentials {
     Credentials::new("AKIDEXAMPLE", SUITE_SECRET, token.map(str::to_string))
-}
-
-fn header<'a>(hs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    hs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
 fn suite(

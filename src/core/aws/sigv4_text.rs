@@ -2,6 +2,8 @@
 //! values, `x-amz-date` and the credential scope, without the formatting
 //! machinery (this is on every request's path).
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
+
 pub(super) const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
@@ -22,22 +24,24 @@ pub(super) fn hex_into<'b>(buf: &'b mut [u8; 64], digest: &[u8]) -> &'b [u8] {
     &buf[..]
 }
 
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
-}
+/// RFC 3986 unreserved characters (letters, digits, `-_.~`): what URI
+/// encoding leaves as it is, in SigV4, the Invoke path, STS forms and IMDS paths.
+pub(crate) const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+const UNRESERVED_AND_SLASH: &AsciiSet = &UNRESERVED.remove(b'/');
 
 /// URI-encodes every byte but the unreserved ones (and `/` when `keep_slash`).
 pub(super) fn push_encoded(out: &mut String, s: &[u8], keep_slash: bool) {
-    for &b in s {
-        if is_unreserved(b) || (keep_slash && b == b'/') {
-            out.push(b as char);
-        } else {
-            const HEX: &[u8; 16] = b"0123456789ABCDEF";
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
-        }
-    }
+    let set = if keep_slash {
+        UNRESERVED_AND_SLASH
+    } else {
+        UNRESERVED
+    };
+    out.extend(percent_encoding::percent_encode(s, set));
 }
 
 pub(super) fn percent_decode(s: &str) -> Vec<u8> {

@@ -1,7 +1,8 @@
 //! The ECS / EKS Pod Identity container credentials endpoint
 //! (`AWS_CONTAINER_CREDENTIALS_FULL_URI`, `AWS_CONTAINER_AUTHORIZATION_TOKEN`).
 
-use crate::core::credentials::fetch::{check_status, CalloutRequest, Fetch, Step};
+use crate::core::callout::CalloutRequest;
+use crate::core::credentials::fetch::{check_status, no_call_in_flight, Fetch, Step};
 use crate::core::credentials::json::JsonCredentials;
 use crate::core::credentials::Credentials;
 use crate::core::secret::Secret;
@@ -38,20 +39,18 @@ impl ContainerFetch {
     }
 
     pub fn request(&self) -> CalloutRequest {
-        let mut headers = vec![
-            (":method".to_string(), "GET".to_string()),
-            (":path".to_string(), self.cfg.path.clone()),
-            (":authority".to_string(), self.cfg.authority.clone()),
-            ("accept".to_string(), "application/json".to_string()),
-        ];
-        if let Some(token) = &self.cfg.token {
-            headers.push(("authorization".to_string(), token.expose().to_string()));
-        }
-        CalloutRequest {
-            cluster: self.cfg.cluster.clone(),
-            headers,
-            body: Vec::new(),
-            timeout: CONTAINER_TIMEOUT,
+        let c = &self.cfg;
+        let req = CalloutRequest::new(
+            &c.cluster,
+            "GET",
+            c.path.clone(),
+            &c.authority,
+            CONTAINER_TIMEOUT,
+        )
+        .with_header("accept", "application/json");
+        match &c.token {
+            Some(token) => req.with_header("authorization", token.expose()),
+            None => req,
         }
     }
 }
@@ -80,9 +79,7 @@ impl Fetch for ContainerFetch {
         _now: SystemTime,
     ) -> Step {
         if !std::mem::replace(&mut self.in_flight, false) {
-            return Step::Done(Err(format!(
-                "{WHAT}: an answer came while no call was in flight"
-            )));
+            return no_call_in_flight(WHAT);
         }
         Step::Done(parse_answer(status, body, &self.cfg.cluster))
     }

@@ -4,57 +4,13 @@
 //! [`CalloutRequest`]s to send and is fed the answers, until it is
 //! [`Step::Done`]. The glue dispatches the calls from the root context.
 
-// Kept for `glue/root.rs`: the chain is built in `chain.rs`.
+// Kept for `glue/root.rs` and `cache.rs`: the chain is built in `chain.rs`,
+// a callout is `core/callout.rs`.
+pub use crate::core::callout::CalloutRequest;
 pub use crate::core::credentials::chain::fetcher_for;
 use crate::core::credentials::Credentials;
 use std::fmt;
-use std::time::{Duration, SystemTime};
-
-/// Header names whose values are secrets (or let one obtain secrets).
-const SECRET_HEADERS: [&str; 3] = [
-    "authorization",
-    "x-amz-security-token",
-    "x-aws-ec2-metadata-token",
-];
-
-/// One HTTP callout the glue sends from the root context: headers include :method, :path, :authority.
-#[derive(Clone, PartialEq, Eq)]
-pub struct CalloutRequest {
-    pub cluster: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    pub timeout: Duration,
-}
-
-impl CalloutRequest {
-    /// The value of the header `name` (lowercase), if set.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Prints the request with the values of credential-bearing headers redacted.
-impl fmt::Debug for CalloutRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                let secret = SECRET_HEADERS.iter().any(|s| n.eq_ignore_ascii_case(s));
-                (n.as_str(), if secret { "***" } else { v.as_str() })
-            })
-            .collect();
-        f.debug_struct("CalloutRequest")
-            .field("cluster", &self.cluster)
-            .field("headers", &headers)
-            .field("body_bytes", &self.body.len())
-            .field("timeout", &self.timeout)
-            .finish()
-    }
-}
+use std::time::SystemTime;
 
 /// A multi-step credentials fetch (STS: 1 call; container: 1 call; IMDSv2: token PUT, role-name GET, credentials GET).
 #[derive(Debug)]
@@ -77,6 +33,13 @@ pub trait Fetch: fmt::Debug {
     ) -> Step;
 }
 
+/// The error of an answer that came while the fetch had no call in flight.
+pub(crate) fn no_call_in_flight(what: &str) -> Step {
+    Step::Done(Err(format!(
+        "{what}: an answer came while no call was in flight"
+    )))
+}
+
 /// A transport failure or a non-2xx status as an error text, or Ok for 2xx.
 pub(crate) fn check_status(status: Option<u16>, what: &str, cluster: &str) -> Result<(), String> {
     match status {
@@ -85,7 +48,3 @@ pub(crate) fn check_status(status: Option<u16>, what: &str, cluster: &str) -> Re
         Some(s) => Err(format!("{what} answered status {s}")),
     }
 }
-
-#[cfg(test)]
-#[path = "fetch_tests.rs"]
-mod tests;

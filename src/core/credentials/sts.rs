@@ -1,10 +1,12 @@
 //! STS `AssumeRole`: the signed request, its XML answer, and the one-call fetch.
 
 use crate::core::aws::sigv4::{sign_headers, Signable};
-use crate::core::credentials::fetch::{CalloutRequest, Fetch, Step};
+use crate::core::aws::UNRESERVED;
+use crate::core::callout::CalloutRequest;
+use crate::core::credentials::fetch::{no_call_in_flight, Fetch, Step};
 use crate::core::credentials::Credentials;
 use crate::core::time::parse_iso8601;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::utf8_percent_encode;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 use std::time::{Duration, SystemTime};
@@ -12,12 +14,6 @@ use std::time::{Duration, SystemTime};
 /// How long an STS call may take.
 pub const STS_TIMEOUT: Duration = Duration::from_secs(5);
 const CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
-/// Form values: RFC 3986 unreserved characters stay, everything else is escaped.
-const FORM: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 /// The role to assume and where STS is (`roleArn`, `stsCluster`, `stsEndpoint`…).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +29,8 @@ pub struct RoleConfig {
 
 /// The form body of the AssumeRole call.
 pub fn form_body(role: &RoleConfig) -> String {
-    let enc = |v: &str| utf8_percent_encode(v, FORM).to_string();
+    // Form values: RFC 3986 unreserved characters stay, everything else is escaped.
+    let enc = |v: &str| utf8_percent_encode(v, UNRESERVED).to_string();
     let mut body = format!(
         "Action=AssumeRole&Version=2011-06-15&RoleArn={}&RoleSessionName={}",
         enc(&role.arn),
@@ -78,19 +75,10 @@ pub fn assume_role_request(
         base,
     )
     .map_err(|e| format!("STS AssumeRole request: {e}"))?;
-    let mut headers = vec![
-        (":method".to_string(), "POST".to_string()),
-        (":path".to_string(), path),
-        (":authority".to_string(), role.authority.clone()),
-        ("content-type".to_string(), CONTENT_TYPE.to_string()),
-    ];
-    headers.extend(signed);
-    Ok(CalloutRequest {
-        cluster: role.cluster.clone(),
-        headers,
-        body,
-        timeout: STS_TIMEOUT,
-    })
+    let mut req = CalloutRequest::new(&role.cluster, "POST", path, &role.authority, STS_TIMEOUT)
+        .with_header("content-type", CONTENT_TYPE);
+    req.headers.extend(signed);
+    Ok(req.with_body(body))
 }
 
 const CREDS: &str = "AssumeRoleResponse/AssumeRoleResult/Credentials/";
@@ -253,9 +241,7 @@ impl Fetch for AssumeRole {
         _now: SystemTime,
     ) -> Step {
         if !std::mem::replace(&mut self.in_flight, false) {
-            return Step::Done(Err(
-                "STS AssumeRole: an answer came while no call was in flight".into(),
-            ));
+            return no_call_in_flight("STS AssumeRole");
         }
         Step::Done(parse_answer(status, body, &self.role.cluster))
     }

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
+use std::time::Duration;
 
 #[test]
 fn callout_debug_redacts_credential_headers() {
