@@ -1,8 +1,8 @@
 //! The Lambda `Invoke` request: where it goes (fixed at configuration time)
 //! and the signed headers of one call.
 
-use super::signing_cache::{self, new_id};
-use crate::core::aws::sigv4::Prepared;
+use super::signing_cache;
+use super::sigv4::{new_id, Prepared};
 use crate::core::aws::UNRESERVED;
 use crate::core::callout::pseudo_headers;
 use crate::core::secret::Credentials;

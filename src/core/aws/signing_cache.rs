@@ -17,7 +17,7 @@ use crate::core::secret::{Credentials, Secret};
 use crate::core::time::amz_date;
 use hmac::Hmac;
 use sha2::Sha256;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Entries kept per kind: one per configuration of the VM (usually one).
@@ -62,16 +62,6 @@ struct Caches {
 
 thread_local! {
     static CACHES: RefCell<Caches> = RefCell::new(Caches::default());
-    static NEXT_ID: Cell<u64> = const { Cell::new(0) };
-}
-
-/// A fresh identity for a prepared signer or a fixed payload (their cache key).
-pub(super) fn new_id() -> u64 {
-    NEXT_ID.with(|n| {
-        let id = n.get().wrapping_add(1);
-        n.set(id);
-        id
-    })
 }
 
 pub(super) fn unix_seconds(time: SystemTime) -> u64 {

@@ -8,7 +8,6 @@
 //! differentially, against `aws-sigv4` on thousands of random requests; the
 //! end-to-end suite has moto (botocore's verifier) accept its signatures.
 
-use super::signing_cache::new_id;
 use super::signing_key::{signing_mac, stamp};
 use super::sigv4_text::{
     hex_into, percent_decode, push_encoded, push_header_value, push_hex, push_scope, ALGORITHM,
@@ -17,6 +16,7 @@ use crate::core::secret::{Credentials, Secret};
 use crate::core::time::amz_date;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use std::cell::Cell;
 use std::fmt;
 use std::time::SystemTime;
 
@@ -69,6 +69,20 @@ pub struct Prepared {
     signed_with_token: String,
     /// Its key in the signing cache (a clone is the same signer).
     id: u64,
+}
+
+thread_local! {
+    static NEXT_ID: Cell<u64> = const { Cell::new(0) };
+}
+
+/// A fresh identity for a prepared signer or a fixed payload: their key in
+/// the signing cache.
+pub(super) fn new_id() -> u64 {
+    NEXT_ID.with(|n| {
+        let id = n.get().wrapping_add(1);
+        n.set(id);
+        id
+    })
 }
 
 const DATE: &str = "x-amz-date";

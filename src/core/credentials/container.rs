@@ -2,7 +2,7 @@
 //! (`AWS_CONTAINER_CREDENTIALS_FULL_URI`, `AWS_CONTAINER_AUTHORIZATION_TOKEN`).
 
 use crate::core::callout::CalloutRequest;
-use crate::core::credentials::fetch::{check_status, no_call_in_flight, Fetch, Step};
+use crate::core::credentials::fetch::{check_status, OneCall, OneShot};
 use crate::core::credentials::json::JsonCredentials;
 use crate::core::credentials::Credentials;
 use crate::core::secret::Secret;
@@ -21,37 +21,20 @@ pub struct ContainerConfig {
     pub token: Option<Secret>,
 }
 
-/// One GET to the container endpoint.
+/// The container endpoint's one call.
 #[derive(Debug)]
-pub struct ContainerFetch {
+pub struct ContainerCall {
     cfg: ContainerConfig,
-    in_flight: bool,
 }
+
+/// One GET to the container endpoint.
+pub type ContainerFetch = OneShot<ContainerCall>;
 
 const WHAT: &str = "container credentials endpoint";
 
 impl ContainerFetch {
     pub fn new(cfg: ContainerConfig) -> Self {
-        ContainerFetch {
-            cfg,
-            in_flight: false,
-        }
-    }
-
-    pub fn request(&self) -> CalloutRequest {
-        let c = &self.cfg;
-        let req = CalloutRequest::new(
-            &c.cluster,
-            "GET",
-            c.path.clone(),
-            &c.authority,
-            CONTAINER_TIMEOUT,
-        )
-        .with_header("accept", "application/json");
-        match &c.token {
-            Some(token) => req.with_header("authorization", token.expose()),
-            None => req,
-        }
+        OneShot::of(ContainerCall { cfg })
     }
 }
 
@@ -65,23 +48,27 @@ pub fn parse_answer(
     JsonCredentials::parse(body, WHAT)?.into_credentials(WHAT)
 }
 
-impl Fetch for ContainerFetch {
-    fn start(&mut self, _now: SystemTime) -> Step {
-        self.in_flight = true;
-        Step::Call(self.request())
+impl OneCall for ContainerCall {
+    const WHAT: &'static str = WHAT;
+
+    fn request(&self, _now: SystemTime) -> Result<CalloutRequest, String> {
+        let c = &self.cfg;
+        let req = CalloutRequest::new(
+            &c.cluster,
+            "GET",
+            c.path.clone(),
+            &c.authority,
+            CONTAINER_TIMEOUT,
+        )
+        .with_header("accept", "application/json");
+        Ok(match &c.token {
+            Some(token) => req.with_header("authorization", token.expose()),
+            None => req,
+        })
     }
 
-    fn on_answer(
-        &mut self,
-        status: Option<u16>,
-        _headers: &[(String, String)],
-        body: &[u8],
-        _now: SystemTime,
-    ) -> Step {
-        if !std::mem::replace(&mut self.in_flight, false) {
-            return no_call_in_flight(WHAT);
-        }
-        Step::Done(parse_answer(status, body, &self.cfg.cluster))
+    fn parse(&self, status: Option<u16>, body: &[u8]) -> Result<Credentials, String> {
+        parse_answer(status, body, &self.cfg.cluster)
     }
 }
 

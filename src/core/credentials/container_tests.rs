@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
+use crate::core::credentials::fetch::{Fetch, Step};
 use crate::core::secret::Secret;
 use std::time::{Duration, UNIX_EPOCH};
 

@@ -33,6 +33,55 @@ pub trait Fetch: fmt::Debug {
     ) -> Step;
 }
 
+/// A source answered by one call (the container endpoint, STS AssumeRole).
+pub trait OneCall: fmt::Debug {
+    /// What the errors call it.
+    const WHAT: &'static str;
+    fn request(&self, now: SystemTime) -> Result<CalloutRequest, String>;
+    fn parse(&self, status: Option<u16>, body: &[u8]) -> Result<Credentials, String>;
+}
+
+/// The [`Fetch`] of a [`OneCall`] source: its call, then its answer.
+#[derive(Debug)]
+pub struct OneShot<T> {
+    pub(crate) call: T,
+    in_flight: bool,
+}
+
+impl<T> OneShot<T> {
+    pub(crate) fn of(call: T) -> Self {
+        OneShot {
+            call,
+            in_flight: false,
+        }
+    }
+}
+
+impl<T: OneCall> Fetch for OneShot<T> {
+    fn start(&mut self, now: SystemTime) -> Step {
+        match self.call.request(now) {
+            Ok(req) => {
+                self.in_flight = true;
+                Step::Call(req)
+            }
+            Err(e) => Step::Done(Err(e)),
+        }
+    }
+
+    fn on_answer(
+        &mut self,
+        status: Option<u16>,
+        _headers: &[(String, String)],
+        body: &[u8],
+        _now: SystemTime,
+    ) -> Step {
+        if !std::mem::replace(&mut self.in_flight, false) {
+            return no_call_in_flight(T::WHAT);
+        }
+        Step::Done(self.call.parse(status, body))
+    }
+}
+
 /// The error of an answer that came while the fetch had no call in flight.
 pub(crate) fn no_call_in_flight(what: &str) -> Step {
     Step::Done(Err(format!(

@@ -3,7 +3,7 @@
 use crate::core::aws::sigv4::{sign_headers, Signable};
 use crate::core::aws::UNRESERVED;
 use crate::core::callout::CalloutRequest;
-use crate::core::credentials::fetch::{no_call_in_flight, Fetch, Step};
+use crate::core::credentials::fetch::{OneCall, OneShot};
 use crate::core::credentials::Credentials;
 use crate::core::time::parse_iso8601;
 use percent_encoding::utf8_percent_encode;
@@ -190,60 +190,49 @@ pub fn parse_answer(
     Ok(creds)
 }
 
-/// The AssumeRole fetch: one STS call signed with the base credentials.
+/// The AssumeRole call, signed with the base credentials.
 #[derive(Debug)]
-pub struct AssumeRole {
+pub struct AssumeRoleCall {
     role: RoleConfig,
     region: String,
     base: Option<Credentials>,
-    in_flight: bool,
 }
+
+/// The AssumeRole fetch: one STS call signed with the base credentials.
+pub type AssumeRole = OneShot<AssumeRoleCall>;
 
 impl AssumeRole {
     pub fn new(role: RoleConfig, region: &str, base: Option<Credentials>) -> Self {
-        AssumeRole {
+        OneShot::of(AssumeRoleCall {
             role,
             region: region.to_string(),
             base,
-            in_flight: false,
-        }
+        })
     }
 
     /// The credentials that sign the call (set by a chain that fetches them first).
     pub fn base(&self) -> Option<&Credentials> {
-        self.base.as_ref()
+        self.call.base.as_ref()
     }
 
     pub fn set_base(&mut self, base: Option<Credentials>) {
-        self.base = base;
+        self.call.base = base;
     }
 }
 
-impl Fetch for AssumeRole {
-    fn start(&mut self, now: SystemTime) -> Step {
-        let Some(base) = &self.base else {
-            return Step::Done(Err("no base credentials for STS AssumeRole".into()));
-        };
-        match assume_role_request(&self.role, &self.region, base, now) {
-            Ok(req) => {
-                self.in_flight = true;
-                Step::Call(req)
-            }
-            Err(e) => Step::Done(Err(e)),
-        }
+impl OneCall for AssumeRoleCall {
+    const WHAT: &'static str = "STS AssumeRole";
+
+    fn request(&self, now: SystemTime) -> Result<CalloutRequest, String> {
+        let base = self
+            .base
+            .as_ref()
+            .ok_or("no base credentials for STS AssumeRole")?;
+        assume_role_request(&self.role, &self.region, base, now)
     }
 
-    fn on_answer(
-        &mut self,
-        status: Option<u16>,
-        _headers: &[(String, String)],
-        body: &[u8],
-        _now: SystemTime,
-    ) -> Step {
-        if !std::mem::replace(&mut self.in_flight, false) {
-            return no_call_in_flight("STS AssumeRole");
-        }
-        Step::Done(parse_answer(status, body, &self.role.cluster))
+    fn parse(&self, status: Option<u16>, body: &[u8]) -> Result<Credentials, String> {
+        parse_answer(status, body, &self.role.cluster)
     }
 }
 

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
+use crate::core::credentials::fetch::{Fetch, Step};
 use std::time::UNIX_EPOCH;
 
 /// 2015-08-30T12:36:00Z, the date of the AWS SigV4 test suite.
