@@ -10,5 +10,7 @@ pub mod host;
 pub mod secret;
 pub mod stream;
 pub mod template;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod time;
 pub mod views;

@@ -182,7 +182,7 @@ impl Rng {
 /// The signature headers a configured target's prepared signer adds, sorted
 /// (what `reference` returns for the same request).
 fn signature_of(
-    target: &crate::core::aws::invoke::InvokeTarget,
+    target: &crate::core::aws::target::InvokeTarget,
     body: &[u8],
     creds: &Credentials,
     time: SystemTime,
@@ -204,7 +204,7 @@ fn signature_of(
 
 #[test]
 fn identical_to_aws_sigv4_on_random_invoke_requests() {
-    use crate::core::aws::invoke::InvokeTarget;
+    use crate::core::aws::target::InvokeTarget;
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let name_chars = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
     let qualifier_chars = b"abcdefghijklmnopqrstuvwxyz0123456789-_$";

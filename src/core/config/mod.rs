@@ -4,12 +4,12 @@
 
 mod credentials;
 mod fields;
-pub mod raw;
 #[cfg(test)]
-mod tests;
+mod from_json_tests;
+pub mod raw;
 mod validate;
 
-use crate::core::aws::invoke::InvokeTarget;
+use crate::core::aws::target::InvokeTarget;
 use crate::core::credentials::chain::CredentialsConfig;
 use crate::core::template::{Template, Value};
 use std::fmt;

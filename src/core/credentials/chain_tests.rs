@@ -2,22 +2,11 @@
 
 use super::*;
 use crate::core::secret::Secret;
+use crate::core::testing::role;
 use std::time::UNIX_EPOCH;
 
 fn at(secs: u64, nanos: u32) -> SystemTime {
     UNIX_EPOCH + Duration::new(secs, nanos)
-}
-
-fn role() -> RoleConfig {
-    RoleConfig {
-        arn: "arn:aws:iam::123456789012:role/demo".into(),
-        session_name: "gravitee".into(),
-        external_id: None,
-        duration_seconds: None,
-        cluster: "sts".into(),
-        authority: "sts.us-east-1.amazonaws.com".into(),
-        base_path: String::new(),
-    }
 }
 
 fn config(base: bool, role_set: bool, container: bool, imds: bool) -> CredentialsConfig {

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::core::credentials::fetch::{Fetch, Step};
+use crate::core::testing;
 use std::time::UNIX_EPOCH;
 
 /// 2015-08-30T12:36:00Z, the date of the AWS SigV4 test suite.
@@ -12,12 +13,7 @@ fn t0() -> SystemTime {
 fn role() -> RoleConfig {
     RoleConfig {
         arn: "arn:aws:iam::123456789012:role/demo-role".into(),
-        session_name: "gravitee".into(),
-        external_id: None,
-        duration_seconds: None,
-        cluster: "sts".into(),
-        authority: "sts.us-east-1.amazonaws.com".into(),
-        base_path: String::new(),
+        ..testing::role()
     }
 }
 

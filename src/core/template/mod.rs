@@ -79,15 +79,15 @@ mod parser;
 mod value;
 
 #[cfg(test)]
-mod tests;
+mod errors_tests;
 #[cfg(test)]
-mod tests_errors;
+mod forms_tests;
 #[cfg(test)]
-mod tests_limits;
+mod limits_tests;
 #[cfg(test)]
-mod tests_ops;
+mod ops_tests;
 #[cfg(test)]
-mod tests_random;
+mod random_tests;
 
 use std::fmt;
 use std::rc::Rc;
