@@ -6,7 +6,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use envoy_lambda_policy::core::aws::target::InvokeTarget;
 use envoy_lambda_policy::core::config::from_json;
-use envoy_lambda_policy::core::credentials::{Credentials, Fixed};
+use envoy_lambda_policy::core::credentials::{Credentials, StaticCredentials};
 use envoy_lambda_policy::core::stream::Stream;
 use envoy_lambda_policy::core::template::{Map, Root, Template, Value};
 use envoy_lambda_policy::core::testing::NoopHost;
@@ -69,7 +69,7 @@ fn bench_stream(c: &mut Criterion) {
             .unwrap_or_else(|e| panic!("{e}"))
             .config,
     );
-    let creds = Rc::new(Fixed(cfg.credentials.base.clone().map(Rc::new)));
+    let creds = Rc::new(StaticCredentials(cfg.credentials.base.clone().map(Rc::new)));
     let h = |n: &str, v: &str| (n.to_string(), v.to_string());
     let host = Rc::new(NoopHost {
         request_headers: vec![

@@ -30,11 +30,11 @@
 
 use envoy_lambda_policy::core::aws::answer::{LambdaAnswer, Outcome};
 use envoy_lambda_policy::core::config::{from_json, Config};
-use envoy_lambda_policy::core::credentials::{sts, Credentials, Fixed};
+use envoy_lambda_policy::core::credentials::{sts, Credentials, StaticCredentials};
 use envoy_lambda_policy::core::host::Headers;
 use envoy_lambda_policy::core::stream::{Action, Stream};
-use libfuzzer_sys::fuzz_target;
 use envoy_lambda_policy::core::testing::{headers, FakeHost};
+use libfuzzer_sys::fuzz_target;
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -198,7 +198,7 @@ fn assert_error_body(status: u32, body: &[u8]) {
 fn stream(input: &Input) {
     let cfg = PARSED.with(|c| c[input.config].clone());
     let fake = Rc::new(fake());
-    let creds = Fixed(Some(Rc::new(Credentials::new("AKID", "SECRET", None))));
+    let creds = StaticCredentials(Some(Rc::new(Credentials::new("AKID", "SECRET", None))));
     let mut s = Stream::new(1, cfg.clone(), fake.clone(), Rc::new(creds));
     let started = match input.config {
         1 => {

@@ -2,15 +2,18 @@
 //! the wasm glue drives it through the [`host::Host`] trait.
 
 pub mod aws;
-pub mod callout;
+pub(crate) mod callout;
 pub mod config;
 pub mod credentials;
 pub mod errors;
 pub mod host;
-pub mod secret;
+pub(crate) mod secret;
+// `Stream::id` is dead (rustc says so now that the core is private in the
+// module); stream/ is reworked apart: drop it there, then this allow.
+#[allow(dead_code)]
 pub mod stream;
 pub mod template;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
-pub mod time;
+pub(crate) mod time;
 pub mod views;

@@ -3,7 +3,7 @@
 pub mod answer;
 mod signing_cache;
 mod signing_key;
-pub mod sigv4;
+pub(crate) mod sigv4;
 mod sigv4_text;
 pub mod target;
 

@@ -6,7 +6,7 @@ mod credentials;
 mod fields;
 #[cfg(test)]
 mod from_json_tests;
-pub mod raw;
+pub(crate) mod raw;
 mod validate;
 
 use crate::core::aws::target::InvokeTarget;
@@ -15,8 +15,11 @@ use crate::core::template::{Template, Value};
 use std::fmt;
 use std::time::Duration;
 
-pub use validate::{from_json, Parsed};
+pub use validate::from_json;
+#[cfg(any(test, feature = "testing"))]
+pub use validate::Parsed;
 // Kept for `credentials/cache_tests.rs`; the type lives beside its fetcher.
+#[cfg(test)]
 pub use crate::core::credentials::sts::RoleConfig;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,9 +33,6 @@ pub enum Scope {
 impl Scope {
     pub fn is_request_phase(self) -> bool {
         matches!(self, Scope::Request | Scope::RequestContent)
-    }
-    pub fn buffers_body(self) -> bool {
-        matches!(self, Scope::RequestContent | Scope::ResponseContent)
     }
 }
 

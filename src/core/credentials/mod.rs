@@ -19,10 +19,13 @@ pub trait Provider {
     fn credentials(&self, stream_id: u32, now: SystemTime) -> Lookup;
 }
 
-/// Long-term credentials known at configuration time (or none at all).
-pub struct Fixed(pub Option<std::rc::Rc<Credentials>>);
+/// Static credentials: long-term keys known at configuration time (or none at all).
+pub struct StaticCredentials(pub Option<std::rc::Rc<Credentials>>);
 
-impl Provider for Fixed {
+// The old name, kept for `cache.rs` and `stream/tests.rs`.
+pub use self::StaticCredentials as Fixed;
+
+impl Provider for StaticCredentials {
     fn credentials(&self, _stream_id: u32, _now: SystemTime) -> Lookup {
         match &self.0 {
             Some(c) => Lookup::Ready(c.clone()),
@@ -34,9 +37,9 @@ impl Provider for Fixed {
 }
 
 pub mod cache;
-pub mod chain;
-pub mod container;
+pub(crate) mod chain;
+pub(crate) mod container;
 pub mod fetch;
-pub mod imds;
+pub(crate) mod imds;
 mod json;
 pub mod sts;
