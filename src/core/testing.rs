@@ -4,6 +4,8 @@
 
 use crate::core::credentials::sts::RoleConfig;
 use crate::core::host::{Headers, Host, LogLevel, Metric};
+#[cfg(test)]
+use crate::core::secret::Credentials;
 use std::cell::{Cell, RefCell};
 use std::hint::black_box;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -35,6 +37,25 @@ pub fn role() -> RoleConfig {
         authority: "sts.us-east-1.amazonaws.com".into(),
         base_path: String::new(),
     }
+}
+
+/// Asserts every field of parsed credentials (`expiration`: UNIX seconds) and
+/// that their `Debug` holds neither the secret nor the token.
+#[cfg(test)]
+pub fn assert_credentials(
+    c: &Credentials,
+    access_key_id: &str,
+    secret: &str,
+    token: Option<&str>,
+    expiration: Option<u64>,
+) {
+    assert_eq!(c.access_key_id, access_key_id);
+    assert_eq!(c.secret_access_key.expose(), secret);
+    assert_eq!(c.session_token.as_ref().map(|t| t.expose()), token);
+    assert_eq!(c.expiration, expiration.map(at));
+    let dbg = format!("{c:?}");
+    assert!(!dbg.contains(secret), "{dbg}");
+    assert!(token.is_none_or(|t| !dbg.contains(t)), "{dbg}");
 }
 
 /// One callout sent: cluster, headers, body, timeout.

@@ -22,44 +22,28 @@ fn amz_date_formats_utc() {
 
 #[test]
 fn iso8601_utc() {
-    assert_eq!(parse_iso8601("1970-01-01T00:00:00Z"), Ok(UNIX_EPOCH));
-    assert_eq!(
-        parse_iso8601("2026-11-24T12:00:00Z"),
-        Ok(at(1_795_521_600, 0))
-    );
-    assert_eq!(
-        parse_iso8601("2024-02-29T23:59:59Z"),
-        Ok(at(1_709_251_199, 0))
-    );
-    assert_eq!(
-        parse_iso8601("2000-03-01T00:00:00Z"),
-        Ok(at(951_868_800, 0))
-    );
+    for (text, want) in [
+        ("1970-01-01T00:00:00Z", UNIX_EPOCH),
+        ("2026-11-24T12:00:00Z", at(1_795_521_600, 0)),
+        ("2024-02-29T23:59:59Z", at(1_709_251_199, 0)),
+        ("2000-03-01T00:00:00Z", at(951_868_800, 0)),
+    ] {
+        assert_eq!(parse_iso8601(text), Ok(want), "{text}");
+    }
 }
 
 #[test]
 fn iso8601_fraction_and_offsets() {
     // moto writes milliseconds; some endpoints write an explicit offset.
-    assert_eq!(
-        parse_iso8601("2026-11-24T12:00:00.000Z"),
-        Ok(at(1_795_521_600, 0))
-    );
-    assert_eq!(
-        parse_iso8601("2026-11-24T12:00:00.25Z"),
-        Ok(at(1_795_521_600, 250_000_000))
-    );
-    assert_eq!(
-        parse_iso8601("2026-11-24T12:00:00+00:00"),
-        Ok(at(1_795_521_600, 0))
-    );
-    assert_eq!(
-        parse_iso8601("2026-11-24T14:30:00+02:30"),
-        Ok(at(1_795_521_600, 0))
-    );
-    assert_eq!(
-        parse_iso8601("2026-11-24T11:00:00-01:00"),
-        Ok(at(1_795_521_600, 0))
-    );
+    for (text, nanos) in [
+        ("2026-11-24T12:00:00.000Z", 0),
+        ("2026-11-24T12:00:00.25Z", 250_000_000),
+        ("2026-11-24T12:00:00+00:00", 0),
+        ("2026-11-24T14:30:00+02:30", 0),
+        ("2026-11-24T11:00:00-01:00", 0),
+    ] {
+        assert_eq!(parse_iso8601(text), Ok(at(1_795_521_600, nanos)), "{text}");
+    }
 }
 
 #[test]

@@ -46,29 +46,28 @@ fn fetcher_chain_follows_the_configuration() {
     assert!(fetcher_for(&config(true, false, false, false), "us-east-1").is_none());
     assert!(fetcher_for(&config(false, false, false, false), "us-east-1").is_none());
     assert!(fetcher_for(&config(false, true, false, false), "us-east-1").is_none());
-    // A role with keys: STS directly (the keys win over the container and IMDS).
-    assert_eq!(
-        first_call(&config(true, true, true, true)),
-        call("sts", "POST", "/")
+    let (sts, pod, imds) = (
+        call("sts", "POST", "/"),
+        call("pod", "GET", "/v1/credentials"),
+        call("imds", "PUT", "/latest/api/token"),
     );
-    // A role without keys: the base comes first from the container, else IMDS.
-    assert_eq!(
-        first_call(&config(false, true, true, true)),
-        call("pod", "GET", "/v1/credentials")
-    );
-    assert_eq!(
-        first_call(&config(false, true, false, true)),
-        call("imds", "PUT", "/latest/api/token")
-    );
-    // No role: the container, else IMDS.
-    assert_eq!(
-        first_call(&config(false, false, true, true)),
-        call("pod", "GET", "/v1/credentials")
-    );
-    assert_eq!(
-        first_call(&config(false, false, false, true)),
-        call("imds", "PUT", "/latest/api/token")
-    );
+    for ((keys, role, container, metadata), want) in [
+        // A role with keys: STS directly (the keys win over the container and IMDS).
+        ((true, true, true, true), &sts),
+        // A role without keys: the base comes first from the container, else IMDS.
+        ((false, true, true, true), &pod),
+        ((false, true, false, true), &imds),
+        // No role: the container, else IMDS.
+        ((false, false, true, true), &pod),
+        ((false, false, false, true), &imds),
+    ] {
+        let cfg = config(keys, role, container, metadata);
+        assert_eq!(
+            &first_call(&cfg),
+            want,
+            "{keys} {role} {container} {metadata}"
+        );
+    }
 }
 
 #[test]

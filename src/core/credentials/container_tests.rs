@@ -3,7 +3,8 @@
 use super::*;
 use crate::core::credentials::fetch::{Fetch, Step};
 use crate::core::secret::Secret;
-use std::time::{Duration, UNIX_EPOCH};
+use crate::core::testing::assert_credentials;
+use std::time::UNIX_EPOCH;
 
 fn cfg(token: Option<&str>) -> ContainerConfig {
     ContainerConfig {
@@ -52,16 +53,8 @@ fn success_is_parsed() {
     let Step::Done(Ok(c)) = f.on_answer(Some(200), &[], OK.as_bytes(), UNIX_EPOCH) else {
         panic!("expected creds")
     };
-    assert_eq!(c.access_key_id, "ASIAPOD");
-    assert_eq!(c.secret_access_key.expose(), "podsecret/xyz");
-    assert_eq!(
-        c.session_token.as_ref().map(|t| t.expose()),
-        Some("podtoken==")
-    );
-    assert_eq!(
-        c.expiration,
-        Some(UNIX_EPOCH + Duration::from_secs(1_795_521_600))
-    );
+    let (secret, token) = ("podsecret/xyz", Some("podtoken=="));
+    assert_credentials(&c, "ASIAPOD", secret, token, Some(1_795_521_600));
     assert!(!format!("{c:?}").contains("podsecret"));
 }
 

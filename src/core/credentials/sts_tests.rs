@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::core::credentials::fetch::{Fetch, Step};
-use crate::core::testing;
+use crate::core::testing::{self, assert_credentials};
 use std::time::UNIX_EPOCH;
 
 /// 2015-08-30T12:36:00Z, the date of the AWS SigV4 test suite.
@@ -116,16 +116,8 @@ fn base_path_and_global_endpoint() {
 #[test]
 fn success_is_parsed_with_entities() {
     let c = parse_answer(Some(200), OK.as_bytes(), "sts").unwrap();
-    assert_eq!(c.access_key_id, "ASIATEMPKEY");
-    assert_eq!(c.secret_access_key.expose(), "tempsecret/ABC+def");
-    assert_eq!(
-        c.session_token.as_ref().map(|t| t.expose()),
-        Some("FwoGZXIvYXdzE&token<x>AB")
-    );
-    assert_eq!(
-        c.expiration,
-        Some(UNIX_EPOCH + Duration::from_secs(1_795_521_600))
-    );
+    let (secret, token) = ("tempsecret/ABC+def", Some("FwoGZXIvYXdzE&token<x>AB"));
+    assert_credentials(&c, "ASIATEMPKEY", secret, token, Some(1_795_521_600));
     let dbg = format!("{c:?}");
     assert!(
         !dbg.contains("tempsecret") && !dbg.contains("FwoG"),
