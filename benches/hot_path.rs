@@ -4,13 +4,13 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use envoy_lambda_policy::core::aws::invoke::InvokeTarget;
+use envoy_lambda_policy::core::aws::target::InvokeTarget;
 use envoy_lambda_policy::core::config::from_json;
-use envoy_lambda_policy::core::credentials::{Credentials, Fixed};
-use envoy_lambda_policy::core::host::{Headers, Host, LogLevel, Metric};
+use envoy_lambda_policy::core::credentials::{Credentials, StaticCredentials};
 use envoy_lambda_policy::core::stream::budget::Budget;
 use envoy_lambda_policy::core::stream::Stream;
 use envoy_lambda_policy::core::template::{Map, Root, Template, Value};
+use envoy_lambda_policy::core::testing::NoopHost;
 use std::hint::black_box;
 use std::rc::Rc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -59,68 +59,6 @@ fn scope_with(id: u64) -> Scope {
     }
 }
 
-/// A proxy that answers every call at once and keeps nothing: what is left
-/// is this filter's own work for one request.
-struct NoopHost {
-    request_headers: Headers,
-    body: Vec<u8>,
-}
-
-impl Host for NoopHost {
-    fn request_headers(&self) -> Headers {
-        self.request_headers.clone()
-    }
-    fn response_headers(&self) -> Headers {
-        Vec::new()
-    }
-    fn request_body(&self, _size: usize) -> Vec<u8> {
-        self.body.clone()
-    }
-    fn response_body(&self, _size: usize) -> Vec<u8> {
-        Vec::new()
-    }
-    fn property(&self, _path: &[&str]) -> Option<Vec<u8>> {
-        None
-    }
-    fn set_filter_state(&self, name: &str, value: &str) {
-        black_box((name, value));
-    }
-    fn now(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(1_764_000_000)
-    }
-    fn dispatch(
-        &self,
-        _cluster: &str,
-        headers: &[(String, String)],
-        body: &[u8],
-        _timeout: Duration,
-    ) -> Result<u32, String> {
-        black_box((headers, body));
-        Ok(1)
-    }
-    fn send_reply(&self, status: u32, headers: &[(&str, &str)], body: &[u8]) {
-        black_box((status, headers, body));
-    }
-    fn set_response_header(&self, _name: &str, _value: Option<&str>) {}
-    fn replace_response_body(&self, _size: usize, _body: &[u8]) {}
-    fn enter_context(&self, _id: u32) -> bool {
-        true
-    }
-    fn set_timer(&self, _after: Option<Duration>) {}
-    fn resume_request(&self) {}
-    fn resume_response(&self) {}
-    fn log_enabled(&self, _level: LogLevel) -> bool {
-        false
-    }
-    fn log(&self, _level: LogLevel, _message: &str) {}
-    fn count(&self, metric: Metric) {
-        black_box(metric);
-    }
-    fn record_duration_ms(&self, ms: u64) {
-        black_box(ms);
-    }
-}
-
 /// One REQUEST_CONTENT request as `make bench` sends it (case wasm_content):
 /// headers, body, signed Invoke, Lambda answer, local reply.
 fn bench_stream(c: &mut Criterion) {
@@ -132,7 +70,7 @@ fn bench_stream(c: &mut Criterion) {
             .unwrap_or_else(|e| panic!("{e}"))
             .config,
     );
-    let creds = Rc::new(Fixed(cfg.credentials.base.clone().map(Rc::new)));
+    let creds = Rc::new(StaticCredentials(cfg.credentials.base.clone().map(Rc::new)));
     let h = |n: &str, v: &str| (n.to_string(), v.to_string());
     let host = Rc::new(NoopHost {
         request_headers: vec![
@@ -146,6 +84,7 @@ fn bench_stream(c: &mut Criterion) {
             h("x-request-id", "0b3c5f2e-6a1d-4c59-9d0e-5f3b1f0a2c11"),
         ],
         body: br#"{"order": 1234, "items": ["a", "b", "c"], "customer": {"id": "c-42", "tier": "gold"}}"#.to_vec(),
+        now: UNIX_EPOCH + Duration::from_secs(1_764_000_000),
     });
     let answer_headers = vec![
         h(":status", "200"),

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make soak`: a bounded soak of the filter (reliability issue): many requests, mixed successes and
+"""`make soak`: a bounded soak of the filter: many requests, mixed successes and
 faults, through one Envoy worker, with memory, VM, counter and log readings before and after.
 
 Topology (all on 127.0.0.1; logs, configs and the wrk scripts are left in target/soak/):

@@ -30,12 +30,13 @@
 
 use envoy_lambda_policy::core::aws::answer::{LambdaAnswer, Outcome};
 use envoy_lambda_policy::core::config::{from_json, Config};
-use envoy_lambda_policy::core::credentials::{sts, Credentials, Fixed};
-use envoy_lambda_policy::core::host::{Headers, Host, LogLevel, Metric};
+use envoy_lambda_policy::core::credentials::{sts, Credentials, StaticCredentials};
+use envoy_lambda_policy::core::host::Headers;
 use envoy_lambda_policy::core::stream::budget::Budget;
 use envoy_lambda_policy::core::stream::{Action, Stream};
+use envoy_lambda_policy::core::testing::{headers, FakeHost};
 use libfuzzer_sys::fuzz_target;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -86,118 +87,28 @@ fn t0() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(T0)
 }
 
-fn h(pairs: &[(&str, &str)]) -> Headers {
-    pairs
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect()
-}
-
-/// A minimal host: records what the stream does.
-struct Fake {
-    now: Cell<SystemTime>,
-    dispatched: Cell<u32>,
-    filter_state: RefCell<Vec<(String, String)>>,
-    replies: RefCell<Vec<(u32, Headers, Vec<u8>)>>,
-    replaced: Cell<u32>,
-    resumed_request: Cell<u32>,
-    resumed_response: Cell<u32>,
-}
-
-impl Fake {
-    fn new() -> Self {
-        Fake {
-            now: Cell::new(t0()),
-            dispatched: Cell::new(0),
-            filter_state: RefCell::default(),
-            replies: RefCell::default(),
-            replaced: Cell::new(0),
-            resumed_request: Cell::new(0),
-            resumed_response: Cell::new(0),
-        }
-    }
-
-    /// The token of the latest dispatch.
-    fn token(&self) -> u32 {
-        100 + self.dispatched.get()
-    }
-
-    /// How many times the stream ended: local replies and resumes.
-    fn ends(&self) -> u32 {
-        self.replies.borrow().len() as u32
-            + self.resumed_request.get()
-            + self.resumed_response.get()
-    }
-}
-
-impl Host for Fake {
-    fn request_headers(&self) -> Headers {
-        h(&[
+/// The fake host of the shared test support, answering as a backend would:
+/// one token per dispatch (101, 102…), the request and response below.
+fn fake() -> FakeHost {
+    FakeHost {
+        request_headers: headers(&[
             (":method", "POST"),
             (":path", "/orders?q=1"),
             (":authority", "api.example.com"),
             ("x-user", "alice"),
-        ])
-    }
-    fn response_headers(&self) -> Headers {
-        h(&[
+        ]),
+        response_headers: headers(&[
             (":status", "201"),
             ("content-type", "text/plain"),
             ("content-length", "5"),
             ("x-backend", "yes"),
-        ])
+        ]),
+        response_body: BACKEND_BODY.to_vec(),
+        now: Cell::new(t0()),
+        token: Cell::new(101),
+        token_step: 1,
+        ..Default::default()
     }
-    fn request_body(&self, _size: usize) -> Vec<u8> {
-        Vec::new()
-    }
-    fn response_body(&self, size: usize) -> Vec<u8> {
-        BACKEND_BODY[..size.min(BACKEND_BODY.len())].to_vec()
-    }
-    fn property(&self, _path: &[&str]) -> Option<Vec<u8>> {
-        None
-    }
-    fn set_filter_state(&self, name: &str, value: &str) {
-        self.filter_state
-            .borrow_mut()
-            .push((name.to_string(), value.to_string()));
-    }
-    fn now(&self) -> SystemTime {
-        self.now.get()
-    }
-    fn dispatch(
-        &self,
-        _cluster: &str,
-        _headers: &[(String, String)],
-        _body: &[u8],
-        _timeout: Duration,
-    ) -> Result<u32, String> {
-        self.dispatched.set(self.dispatched.get() + 1);
-        Ok(self.token())
-    }
-    fn send_reply(&self, status: u32, headers: &[(&str, &str)], body: &[u8]) {
-        let hs = headers
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect();
-        self.replies.borrow_mut().push((status, hs, body.to_vec()));
-    }
-    fn set_response_header(&self, _name: &str, _value: Option<&str>) {}
-    fn replace_response_body(&self, _size: usize, _body: &[u8]) {
-        self.replaced.set(self.replaced.get() + 1);
-    }
-    fn enter_context(&self, _id: u32) -> bool {
-        true
-    }
-    fn set_timer(&self, _after: Option<Duration>) {}
-    fn resume_request(&self) {
-        self.resumed_request.set(self.resumed_request.get() + 1);
-    }
-    fn resume_response(&self) {
-        self.resumed_response.set(self.resumed_response.get() + 1);
-    }
-    fn log(&self, _level: LogLevel, _message: &str) {}
-    fn count(&self, _metric: Metric) {}
-    fn record_duration_ms(&self, _ms: u64) {}
 }
 
 /// `\r`, `\n`, `\0`, `\\` escapes; other bytes as they are.
@@ -287,8 +198,8 @@ fn assert_error_body(status: u32, body: &[u8]) {
 /// (b) The stream state machine.
 fn stream(input: &Input) {
     let cfg = PARSED.with(|c| c[input.config].clone());
-    let fake = Rc::new(Fake::new());
-    let creds = Fixed(Some(Rc::new(Credentials::new("AKID", "SECRET", None))));
+    let fake = Rc::new(fake());
+    let creds = StaticCredentials(Some(Rc::new(Credentials::new("AKID", "SECRET", None))));
     let mut s = Stream::new(1, cfg.clone(), fake.clone(), Rc::new(creds), Rc::new(Budget::new(64 << 20)));
     let started = match input.config {
         1 => {
@@ -303,7 +214,7 @@ fn stream(input: &Input) {
         _ => s.on_request_headers(true),
     };
     assert_eq!(started, Action::Pause);
-    assert_eq!(fake.dispatched.get(), 1);
+    assert_eq!(fake.dispatched.borrow().len() as u32, 1);
 
     let elapsed = if input.timed_out {
         cfg.timeout
@@ -316,10 +227,10 @@ fn stream(input: &Input) {
         let token = s.lambda_token();
         assert_eq!(
             token,
-            Some(fake.token()),
+            Some(fake.last_token.get()),
             "the stream waits for the latest call"
         );
-        last_token = fake.token();
+        last_token = fake.last_token.get();
         fake.now.set(t0() + elapsed);
         s.on_lambda_answer(last_token, input.headers.clone(), input.body.clone());
         fake.now.set(t0());
@@ -327,15 +238,15 @@ fn stream(input: &Input) {
             break;
         }
         assert_eq!(fake.ends(), 0, "ended while waiting for a retry");
-        let before = fake.dispatched.get();
+        let before = fake.dispatched.borrow().len() as u32;
         s.on_timer(far_future);
         assert_eq!(
-            fake.dispatched.get(),
+            fake.dispatched.borrow().len() as u32,
             before + 1,
             "a due retry sends the call"
         );
     }
-    assert!(fake.dispatched.get() <= cfg.retry.max_attempts);
+    assert!(fake.dispatched.borrow().len() as u32 <= cfg.retry.max_attempts);
 
     if s.retry_due().is_some() {
         assert_eq!(fake.ends(), 0, "ended while waiting for a retry");
@@ -346,7 +257,7 @@ fn stream(input: &Input) {
         s.on_lambda_answer(last_token, input.headers.clone(), input.body.clone());
         assert_eq!(fake.ends(), 1, "a late answer ended the stream again");
     }
-    assert!(fake.replaced.get() <= fake.resumed_response.get());
+    assert!(fake.replaced_bodies.borrow().len() as u32 <= fake.resumed_response.get());
 
     for (status, headers, body) in fake.replies.borrow().iter() {
         for (name, value) in headers {

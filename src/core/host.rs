@@ -72,19 +72,6 @@ pub const DURATION_HISTOGRAM: &str = "aws_lambda.duration_ms";
 /// Header list as the proxy gives it: lowercase names, pseudo-headers included.
 pub type Headers = Vec<(String, String)>;
 
-/// The first value of header `name` (given in lowercase).
-pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
-
-/// The `:status` of an answer (None: a transport failure, no status).
-pub fn status_of(headers: &[(String, String)]) -> Option<u16> {
-    header(headers, ":status").and_then(|v| v.parse().ok())
-}
-
 pub trait Host {
     fn request_headers(&self) -> Headers;
     fn response_headers(&self) -> Headers;

@@ -1,6 +1,9 @@
-//! A string that must never be printed: access secrets and session tokens.
+//! The secret values: a string that must never be printed ([`Secret`]: access
+//! secrets, session tokens) and one set of AWS [`Credentials`] that holds them.
+//! A leaf: the signer, the configuration and the credentials sources share it.
 
 use std::fmt;
+use std::time::SystemTime;
 
 /// Holds a secret value. `Debug` and `Display` print `***`, so a secret can
 /// never end up in a log line, an error body or a panic message by accident.
@@ -16,10 +19,6 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 impl fmt::Debug for Secret {
@@ -34,15 +33,31 @@ impl fmt::Display for Secret {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// One set of AWS credentials. The secret and the token are redacted in every print.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
+    /// When temporary credentials stop being valid (None: long-term keys).
+    pub expiration: Option<SystemTime>,
+}
 
-    #[test]
-    fn debug_and_display_redact() {
-        let s = Secret::new("wJalrXUtnFEMI/K7MDENG");
-        assert_eq!(format!("{s:?}"), "Secret(***)");
-        assert_eq!(format!("{s}"), "***");
-        assert_eq!(s.expose(), "wJalrXUtnFEMI/K7MDENG");
+impl Credentials {
+    pub fn new(
+        access_key_id: impl Into<String>,
+        secret: impl Into<String>,
+        token: Option<String>,
+    ) -> Self {
+        Credentials {
+            access_key_id: access_key_id.into(),
+            secret_access_key: Secret::new(secret),
+            session_token: token.filter(|t| !t.is_empty()).map(Secret::new),
+            expiration: None,
+        }
     }
 }
+
+#[cfg(test)]
+#[path = "secret_tests.rs"]
+mod tests;

@@ -2,6 +2,7 @@
 //! `#context`, built lazily from what the stream captured.
 
 use crate::core::aws::answer::LambdaAnswer;
+use crate::core::callout::header_value;
 use crate::core::host::Host;
 use crate::core::template::{Map, Object, Value};
 use std::cell::{OnceCell, RefCell};
@@ -27,13 +28,6 @@ fn header_map<'a>(headers: impl Iterator<Item = &'a (String, String)>) -> Value 
 
 fn text(bytes: &[u8]) -> Value {
     Value::from(String::from_utf8_lossy(bytes).into_owned())
-}
-
-fn pseudo<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
 }
 
 fn percent_decode(s: &str) -> String {
@@ -64,7 +58,7 @@ impl RequestView {
     }
 
     fn path_and_query(&self) -> (&str, &str) {
-        let full = pseudo(&self.headers, ":path").unwrap_or("/");
+        let full = header_value(&self.headers, ":path").unwrap_or("/");
         full.split_once('?').unwrap_or((full, ""))
     }
 
@@ -88,7 +82,7 @@ impl RequestView {
 
 impl Object for RequestView {
     fn get(&self, key: &str) -> Option<Value> {
-        let p = |n| pseudo(&self.headers, n).map(Value::from);
+        let p = |n| header_value(&self.headers, n).map(Value::from);
         match key {
             "id" => p("x-request-id"),
             "method" => p(":method"),
@@ -112,7 +106,7 @@ impl Object for RequestView {
 
     fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
-            "method": pseudo(&self.headers, ":method"),
+            "method": header_value(&self.headers, ":method"),
             "path": self.path_and_query().0,
         })
     }
@@ -128,7 +122,7 @@ pub struct ResponseView {
 impl Object for ResponseView {
     fn get(&self, key: &str) -> Option<Value> {
         match key {
-            "status" => pseudo(&self.headers, ":status")
+            "status" => header_value(&self.headers, ":status")
                 .and_then(|s| s.parse::<i64>().ok())
                 .map(Value::Int),
             "headers" => Some(header_map(self.headers.iter())),
@@ -138,7 +132,7 @@ impl Object for ResponseView {
     }
 
     fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({ "status": pseudo(&self.headers, ":status") })
+        serde_json::json!({ "status": header_value(&self.headers, ":status") })
     }
 }
 

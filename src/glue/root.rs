@@ -6,7 +6,7 @@ use super::host::{callout_answer, ProxyHost};
 use super::http::HttpFilter;
 use crate::core::config::{self, Config};
 use crate::core::credentials::cache::CredentialCache;
-use crate::core::credentials::fetch::fetcher_for;
+use crate::core::credentials::chain::fetcher_for;
 use crate::core::host::{Host, LogLevel};
 use crate::core::stream::budget::Budget;
 use crate::core::stream::waiters::Waiters;

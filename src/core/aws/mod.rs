@@ -1,7 +1,10 @@
 //! The AWS protocol: SigV4 signing, the Lambda Invoke request and its answer.
 
 pub mod answer;
-pub mod invoke;
+mod signing_cache;
 mod signing_key;
-pub mod sigv4;
+pub(crate) mod sigv4;
 mod sigv4_text;
+pub mod target;
+
+pub(crate) use sigv4_text::UNRESERVED;

@@ -1,24 +1,24 @@
 //! SigV4 for the requests this filter sends (Lambda Invoke, STS AssumeRole).
 //!
-//! A specialised signer: the per-request work is one SHA-256 of the body,
-//! one of the canonical request and one HMAC, because the signing key
-//! (four HMACs) is derived once per day, region, service and secret and then
-//! cached. `sigv4_tests.rs` proves it against AWS's published examples and,
+//! A specialised signer, pure: [`Prepared`] holds what does not depend on the
+//! request, [`Prepared::sign`] computes a signature from scratch. Served
+//! through `signing_cache.rs`, the per-request work is one SHA-256 of the body,
+//! one HMAC and a little hashing, because the signing key is derived once per
+//! day, region, service and secret. `sigv4_tests.rs` proves it against AWS's published examples and,
 //! differentially, against `aws-sigv4` on thousands of random requests; the
 //! end-to-end suite has moto (botocore's verifier) accept its signatures.
 
-use super::signing_key::stamped_mac;
-pub use super::sigv4_text::amz_date;
+use super::signing_key::{signing_mac, stamp};
 use super::sigv4_text::{
     hex_into, percent_decode, push_encoded, push_header_value, push_hex, push_scope, ALGORITHM,
 };
-use crate::core::credentials::Credentials;
-use crate::core::secret::Secret;
-use hmac::Mac;
+use crate::core::secret::{Credentials, Secret};
+use crate::core::time::amz_date;
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 /// What is signed: everything the callout will carry that SigV4 covers.
 pub struct Signable<'a> {
@@ -67,17 +67,22 @@ pub struct Prepared {
     /// `SignedHeaders` without and with `x-amz-security-token`.
     signed: String,
     signed_with_token: String,
-    /// The canonical request of the current second (and session token) up to
-    /// the payload hash: all of it but the body's hash is the same for every
-    /// request of that second, so a request hashes only its body and 64 hex.
-    current: RefCell<Option<Stamped>>,
+    /// Its key in the signing cache (a clone is the same signer).
+    id: u64,
 }
 
-#[derive(Clone)]
-struct Stamped {
-    second: u64,
-    token: Option<Secret>,
-    state: Sha256,
+thread_local! {
+    static NEXT_ID: Cell<u64> = const { Cell::new(0) };
+}
+
+/// A fresh identity for a prepared signer or a fixed payload: their key in
+/// the signing cache.
+pub(super) fn new_id() -> u64 {
+    NEXT_ID.with(|n| {
+        let id = n.get().wrapping_add(1);
+        n.set(id);
+        id
+    })
 }
 
 const DATE: &str = "x-amz-date";
@@ -167,7 +172,7 @@ impl Prepared {
             signed: signed.join(";"),
             signed_with_token: signed_with_token.join(";"),
             tail,
-            current: RefCell::new(None),
+            id: new_id(),
         })
     }
 
@@ -180,16 +185,22 @@ impl Prepared {
         }
     }
 
-    /// The SHA-256 state of the canonical request of second `secs` up to the
-    /// payload hash; computed once a second (and session token).
-    fn canonical_head(&self, secs: u64, date_time: &str, token: Option<&Secret>) -> Sha256 {
-        let mut current = self.current.borrow_mut();
-        if let Some(c) = current
-            .as_ref()
-            .filter(|c| c.second == secs && c.token.as_ref() == token)
-        {
-            return c.state.clone();
-        }
+    pub(super) fn id(&self) -> u64 {
+        self.id
+    }
+
+    pub(super) fn region(&self) -> &str {
+        &self.region
+    }
+
+    pub(super) fn service(&self) -> &str {
+        &self.service
+    }
+
+    /// The SHA-256 state of the canonical request up to the payload hash, for
+    /// `date_time` (`x-amz-date`) and the session token: all of it but the
+    /// body's hash is the same for every request of that second.
+    pub(super) fn canonical_head(&self, date_time: &str, token: Option<&Secret>) -> Sha256 {
         let token_line = token.map(|t| {
             let mut l = format!("{TOKEN}:");
             push_header_value(&mut l, t.expose());
@@ -215,30 +226,20 @@ impl Prepared {
         canonical.update(b"\n");
         canonical.update(self.signed_headers(token.is_some()).as_bytes());
         canonical.update(b"\n");
-        *current = Some(Stamped {
-            second: secs,
-            token: token.cloned(),
-            state: canonical.clone(),
-        });
         canonical
     }
 
-    /// The headers that sign one request with `body` at `time`.
-    pub fn sign(
+    /// The headers that sign one request with `body`: `canonical` is
+    /// [`Self::canonical_head`] and `mac` the keyed, stamped HMAC of `date_time`.
+    pub(super) fn finish(
         &self,
+        mut canonical: Sha256,
+        mut mac: Hmac<Sha256>,
+        date_time: String,
         body: &[u8],
         creds: &Credentials,
-        time: SystemTime,
-    ) -> Result<Vec<(String, String)>, String> {
-        let secs = time
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let (date_time, mut mac) =
-            stamped_mac(&creds.secret_access_key, secs, &self.region, &self.service)
-                .ok_or("cannot key HMAC-SHA256")?;
+    ) -> Vec<(String, String)> {
         let signed = self.signed_headers(creds.session_token.is_some());
-        let mut canonical = self.canonical_head(secs, &date_time, creds.session_token.as_ref());
         let mut hex = [0u8; 64];
         canonical.update(hex_into(&mut hex, &Sha256::digest(body)));
         mac.update(hex_into(&mut hex, &canonical.finalize()));
@@ -265,7 +266,28 @@ impl Prepared {
         if let Some(token) = &creds.session_token {
             out.push((TOKEN.to_string(), token.expose().to_string()));
         }
-        Ok(out)
+        out
+    }
+
+    /// The headers that sign one request with `body` at `time`, computed from
+    /// scratch (the Invoke target signs through the cache instead).
+    pub fn sign(
+        &self,
+        body: &[u8],
+        creds: &Credentials,
+        time: SystemTime,
+    ) -> Result<Vec<(String, String)>, String> {
+        let date_time = amz_date(time);
+        let mac = signing_mac(
+            &creds.secret_access_key,
+            &date_time[..8],
+            &self.region,
+            &self.service,
+        )
+        .ok_or("cannot key HMAC-SHA256")?;
+        let mac = stamp(&mac, &date_time, &self.region, &self.service);
+        let head = self.canonical_head(&date_time, creds.session_token.as_ref());
+        Ok(self.finish(head, mac, date_time, body, creds))
     }
 }
 

@@ -2,7 +2,7 @@
 //! values, `x-amz-date` and the credential scope, without the formatting
 //! machinery (this is on every request's path).
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 
 pub(super) const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
@@ -24,51 +24,28 @@ pub(super) fn hex_into<'b>(buf: &'b mut [u8; 64], digest: &[u8]) -> &'b [u8] {
     &buf[..]
 }
 
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
-}
+/// RFC 3986 unreserved characters (letters, digits, `-_.~`): what URI
+/// encoding leaves as it is, in SigV4, the Invoke path, STS forms and IMDS paths.
+pub(crate) const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+const UNRESERVED_AND_SLASH: &AsciiSet = &UNRESERVED.remove(b'/');
 
 /// URI-encodes every byte but the unreserved ones (and `/` when `keep_slash`).
 pub(super) fn push_encoded(out: &mut String, s: &[u8], keep_slash: bool) {
-    for &b in s {
-        if is_unreserved(b) || (keep_slash && b == b'/') {
-            out.push(b as char);
-        } else {
-            const HEX: &[u8; 16] = b"0123456789ABCDEF";
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
-        }
-    }
+    let set = if keep_slash {
+        UNRESERVED_AND_SLASH
+    } else {
+        UNRESERVED
+    };
+    out.extend(percent_encoding::percent_encode(s, set));
 }
 
 pub(super) fn percent_decode(s: &str) -> Vec<u8> {
     percent_encoding::percent_decode_str(s).collect()
-}
-
-/// `YYYYMMDDTHHMMSSZ` from a UNIX time (UTC), without a date crate.
-pub fn amz_date(time: SystemTime) -> String {
-    let secs = time
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
 }
 
 /// Header values are trimmed and inner runs of spaces collapsed.

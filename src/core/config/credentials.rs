@@ -2,9 +2,14 @@
 //! `#env` / `#properties`, resolved once here), the VM environment, the
 //! container endpoint, instance metadata and the role to assume.
 
+use super::fields::{endpoint_parts, err, non_empty, template};
 use super::raw::RawConfig;
-use super::validate::{endpoint_parts, err, set, template};
 use super::*;
+use crate::core::credentials::container::ContainerConfig;
+use crate::core::credentials::imds::ImdsConfig;
+use crate::core::credentials::sts::RoleConfig;
+use crate::core::credentials::Credentials;
+use crate::core::secret::Secret;
 use crate::core::template::{Object, Root};
 use std::rc::Rc;
 
@@ -17,8 +22,8 @@ pub(super) fn from_raw(
     warnings: &mut Vec<String>,
 ) -> Result<CredentialsConfig, ConfigError> {
     let container = match (
-        set(raw.container_credentials_cluster.clone()),
-        set(env("AWS_CONTAINER_CREDENTIALS_FULL_URI")),
+        non_empty(raw.container_credentials_cluster.clone()),
+        non_empty(env("AWS_CONTAINER_CREDENTIALS_FULL_URI")),
     ) {
         (Some(cluster), Some(uri)) => {
             let (authority, path) = endpoint_parts("AWS_CONTAINER_CREDENTIALS_FULL_URI", &uri)?;
@@ -30,8 +35,7 @@ pub(super) fn from_raw(
                 } else {
                     path
                 },
-                token: set(env("AWS_CONTAINER_AUTHORIZATION_TOKEN"))
-                    .map(crate::core::secret::Secret::new),
+                token: non_empty(env("AWS_CONTAINER_AUTHORIZATION_TOKEN")).map(Secret::new),
             })
         }
         (Some(_), None) => {
@@ -40,9 +44,9 @@ pub(super) fn from_raw(
         }
         _ => None,
     };
-    let imds = match set(raw.imds_cluster.clone()) {
+    let imds = match non_empty(raw.imds_cluster.clone()) {
         Some(cluster) => {
-            let url = set(raw.imds_endpoint.clone())
+            let url = non_empty(raw.imds_endpoint.clone())
                 .unwrap_or_else(|| "http://169.254.169.254".to_string());
             let (authority, _) = endpoint_parts("imdsEndpoint", &url)?;
             Some(ImdsConfig { cluster, authority })
@@ -77,7 +81,7 @@ pub(super) fn from_raw(
         },
     };
 
-    let role = match set(raw.role_arn.clone()) {
+    let role = match non_empty(raw.role_arn.clone()) {
         None => None,
         Some(arn) => {
             if !arn.starts_with("arn:") {
@@ -88,16 +92,16 @@ pub(super) fn from_raw(
                     return Err(err("durationSeconds", "must be between 900 and 43200"));
                 }
             }
-            let sts = set(raw.sts_endpoint.clone())
+            let sts = non_empty(raw.sts_endpoint.clone())
                 .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com"));
             let (sts_authority, sts_path) = endpoint_parts("stsEndpoint", &sts)?;
             Some(RoleConfig {
                 arn,
-                session_name: set(raw.role_session_name.clone())
+                session_name: non_empty(raw.role_session_name.clone())
                     .unwrap_or_else(|| "gravitee".to_string()),
-                external_id: set(raw.external_id.clone()),
+                external_id: non_empty(raw.external_id.clone()),
                 duration_seconds: raw.duration_seconds,
-                cluster: set(raw.sts_cluster.clone()).unwrap_or_else(|| "sts".to_string()),
+                cluster: non_empty(raw.sts_cluster.clone()).unwrap_or_else(|| "sts".to_string()),
                 authority: sts_authority,
                 base_path: sts_path,
             })
@@ -145,7 +149,9 @@ impl Root for ConfigRoot<'_> {
 impl ConfigRoot<'_> {
     /// Renders a credential field: plain text as is, or EL with `#env` / `#properties`.
     fn credential(&self, field: &str, src: Option<String>) -> Result<Option<String>, ConfigError> {
-        let Some(src) = set(src) else { return Ok(None) };
+        let Some(src) = non_empty(src) else {
+            return Ok(None);
+        };
         let t = template(field, &src)?;
         if t.is_literal() {
             return Ok(Some(src));

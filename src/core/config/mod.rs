@@ -3,18 +3,21 @@
 //! that every stream shares.
 
 mod credentials;
-pub mod raw;
+mod fields;
 #[cfg(test)]
-mod tests;
+mod from_json_tests;
+pub(crate) mod raw;
 mod validate;
 
-use crate::core::aws::invoke::InvokeTarget;
-use crate::core::credentials::Credentials;
+use crate::core::aws::target::InvokeTarget;
+use crate::core::credentials::chain::CredentialsConfig;
 use crate::core::template::{Template, Value};
 use std::fmt;
 use std::time::Duration;
 
-pub use validate::{from_json, Parsed};
+pub use validate::from_json;
+#[cfg(any(test, feature = "testing"))]
+pub use validate::Parsed;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -27,9 +30,6 @@ pub enum Scope {
 impl Scope {
     pub fn is_request_phase(self) -> bool {
         matches!(self, Scope::Request | Scope::RequestContent)
-    }
-    pub fn buffers_body(self) -> bool {
-        matches!(self, Scope::RequestContent | Scope::ResponseContent)
     }
 }
 
@@ -61,47 +61,6 @@ impl InvocationType {
 pub struct Variable {
     pub name: String,
     pub value: Template,
-}
-
-/// Where the base credentials come from; `role` (STS AssumeRole) builds on them.
-#[derive(Debug, Clone)]
-pub struct CredentialsConfig {
-    /// From `accessKey`/`secretKey`[/`sessionToken`], else the VM environment.
-    pub base: Option<Credentials>,
-    pub base_source: &'static str,
-    pub role: Option<RoleConfig>,
-    /// ECS / EKS Pod Identity endpoint, when no static or environment keys.
-    pub container: Option<ContainerConfig>,
-    /// EC2 instance metadata (IMDSv2), when nothing above applies.
-    pub imds: Option<ImdsConfig>,
-}
-
-/// `AWS_CONTAINER_CREDENTIALS_FULL_URI` reached through `containerCredentialsCluster`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContainerConfig {
-    pub cluster: String,
-    pub authority: String,
-    pub path: String,
-    /// `AWS_CONTAINER_AUTHORIZATION_TOKEN`, sent as `Authorization`.
-    pub token: Option<crate::core::secret::Secret>,
-}
-
-/// IMDSv2 at `imdsEndpoint` (default `http://169.254.169.254`) through `imdsCluster`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImdsConfig {
-    pub cluster: String,
-    pub authority: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoleConfig {
-    pub arn: String,
-    pub session_name: String,
-    pub external_id: Option<String>,
-    pub duration_seconds: Option<u32>,
-    pub cluster: String,
-    pub authority: String,
-    pub base_path: String,
 }
 
 /// The validated configuration shared by every stream of the VM.

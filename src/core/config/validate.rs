@@ -2,6 +2,7 @@
 //! templates compiled once, the Invoke target precomputed.
 
 use super::credentials;
+use super::fields::{endpoint_parts, err, non_empty, one_of, template};
 use super::raw::{self, RawConfig};
 use super::*;
 use crate::core::template::Map;
@@ -19,69 +20,6 @@ const MAX_BUFFERED_BYTES: u64 = 768 * 1024 * 1024;
 pub struct Parsed {
     pub config: Config,
     pub warnings: Vec<String>,
-}
-
-pub(super) fn err(field: &str, reason: impl Into<String>) -> ConfigError {
-    ConfigError {
-        field: field.to_string(),
-        reason: reason.into(),
-    }
-}
-
-/// Empty strings count as unset, as in Gravitee's UI.
-pub(super) fn set(v: Option<String>) -> Option<String> {
-    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
-}
-
-fn one_of<T: Copy>(
-    field: &str,
-    value: Option<String>,
-    default: T,
-    choices: &[(&str, T)],
-) -> Result<T, ConfigError> {
-    let Some(v) = set(value) else {
-        return Ok(default);
-    };
-    choices
-        .iter()
-        .find(|(name, _)| *name == v)
-        .map(|(_, t)| *t)
-        .ok_or_else(|| {
-            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-            err(
-                field,
-                format!("unknown value {v:?}, expected one of {}", names.join(", ")),
-            )
-        })
-}
-
-pub(super) fn template(field: &str, src: &str) -> Result<Template, ConfigError> {
-    Template::compile(src)
-        .map_err(|e| err(field, format!("template {src:?} does not compile: {e}")))
-}
-
-pub(super) fn endpoint_parts(field: &str, url: &str) -> Result<(String, String), ConfigError> {
-    let uri: http::Uri = url
-        .parse()
-        .map_err(|e| err(field, format!("{url:?} is not a URL: {e}")))?;
-    match uri.scheme_str() {
-        Some("http") | Some("https") => {}
-        _ => {
-            return Err(err(
-                field,
-                format!("{url:?} must start with http:// or https://"),
-            ))
-        }
-    }
-    let authority = uri
-        .authority()
-        .map(|a| a.as_str().to_string())
-        .filter(|a| !a.is_empty() && !a.contains('@'))
-        .ok_or_else(|| err(field, format!("{url:?} has no host")))?;
-    if uri.query().is_some() {
-        return Err(err(field, format!("{url:?} must not carry a query")));
-    }
-    Ok((authority, uri.path().trim_end_matches('/').to_string()))
 }
 
 fn timeout(raw: &RawConfig) -> Duration {
@@ -159,14 +97,14 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
         "None",
         &[("None", "None"), ("Tail", "Tail")],
     )?;
-    let region = set(raw.region.clone()).unwrap_or_else(|| "us-east-1".to_string());
+    let region = non_empty(raw.region.clone()).unwrap_or_else(|| "us-east-1".to_string());
     if !region
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '-')
     {
         return Err(err("region", format!("{region:?} is not an AWS region")));
     }
-    let function = set(raw.function.clone())
+    let function = non_empty(raw.function.clone())
         .ok_or_else(|| err("function", "required: a function name, ARN or name:alias"))?;
     if function.len() > 170 || function.contains('/') || function.chars().any(char::is_whitespace) {
         return Err(err(
@@ -174,14 +112,14 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
             format!("{function:?} is not a function name, ARN or name:alias"),
         ));
     }
-    let qualifier = set(raw.qualifier.clone());
+    let qualifier = non_empty(raw.qualifier.clone());
 
-    let endpoint = set(raw.endpoint.clone())
+    let endpoint = non_empty(raw.endpoint.clone())
         .unwrap_or_else(|| format!("https://lambda.{region}.amazonaws.com"));
     let (authority, base_path) = endpoint_parts("endpoint", &endpoint)?;
-    let cluster = set(raw.cluster.clone()).unwrap_or_else(|| "lambda".to_string());
+    let cluster = non_empty(raw.cluster.clone()).unwrap_or_else(|| "lambda".to_string());
 
-    let payload = match set(raw.payload.clone()) {
+    let payload = match non_empty(raw.payload.clone()) {
         Some(p) => Some(template("payload", &p)?),
         None => None,
     };

@@ -2,8 +2,9 @@
 //! flight at most, refreshed ahead of expiry, with a back-off after failures.
 //! Deterministic on the `now` passed in.
 
-use crate::core::credentials::fetch::{CalloutRequest, Fetch, Step};
-use crate::core::credentials::{Credentials, Fixed, Lookup, Provider};
+use crate::core::callout::CalloutRequest;
+use crate::core::credentials::fetch::{Fetch, Step};
+use crate::core::credentials::{Credentials, Lookup, Provider, StaticCredentials};
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
@@ -279,7 +280,7 @@ impl Provider for CredentialCache {
     fn credentials(&self, stream_id: u32, now: SystemTime) -> Lookup {
         let mut inner = self.inner.borrow_mut();
         if inner.fetcher.is_none() {
-            return Fixed(inner.fixed.clone()).credentials(stream_id, now);
+            return StaticCredentials(inner.fixed.clone()).credentials(stream_id, now);
         }
         if let Some(held) = inner.usable(now) {
             // Inside the refresh margin the next poll starts a refresh; nobody waits.

@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
-use crate::core::config::RoleConfig;
 use crate::core::credentials::sts::AssumeRole;
+use crate::core::testing::role;
 use std::cell::Cell;
 use std::time::UNIX_EPOCH;
 
@@ -314,15 +314,7 @@ fn already_expired_credentials_are_a_failure() {
 
 #[test]
 fn debug_never_prints_a_secret() {
-    let role = RoleConfig {
-        arn: "arn:aws:iam::123456789012:role/r".into(),
-        session_name: "gravitee".into(),
-        external_id: None,
-        duration_seconds: None,
-        cluster: "sts".into(),
-        authority: "sts.us-east-1.amazonaws.com".into(),
-        base_path: String::new(),
-    };
+    let role = role();
     let base = Credentials::new("AKIDBASE", "basesecret", Some("basetoken".into()));
     let c = CredentialCache::new(
         None,

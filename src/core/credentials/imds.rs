@@ -1,11 +1,12 @@
 //! EC2 instance metadata, IMDSv2: a session token, the instance profile's
 //! role name, then that role's credentials.
 
-use crate::core::config::ImdsConfig;
-use crate::core::credentials::container::JsonCredentials;
-use crate::core::credentials::fetch::{check_status, CalloutRequest, Fetch, Step};
+use crate::core::aws::UNRESERVED;
+use crate::core::callout::CalloutRequest;
+use crate::core::credentials::fetch::{check_status, no_call_in_flight, Fetch, Step};
+use crate::core::credentials::json::JsonCredentials;
 use crate::core::secret::Secret;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::utf8_percent_encode;
 use std::time::{Duration, SystemTime};
 
 /// How long one metadata call may take (the service is link-local).
@@ -13,12 +14,14 @@ pub const IMDS_TIMEOUT: Duration = Duration::from_secs(2);
 pub const TOKEN_PATH: &str = "/latest/api/token";
 pub const ROLES_PATH: &str = "/latest/meta-data/iam/security-credentials/";
 const TOKEN_TTL: &str = "21600";
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 const WHAT: &str = "instance metadata";
+
+/// IMDSv2 at `imdsEndpoint` (default `http://169.254.169.254`) through `imdsCluster`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImdsConfig {
+    pub cluster: String,
+    pub authority: String,
+}
 
 #[derive(Debug)]
 enum State {
@@ -47,18 +50,9 @@ impl ImdsFetch {
     }
 
     fn call(&self, method: &str, path: String, extra: (&str, &str)) -> CalloutRequest {
-        let headers = vec![
-            (":method".to_string(), method.to_string()),
-            (":path".to_string(), path),
-            (":authority".to_string(), self.cfg.authority.clone()),
-            (extra.0.to_string(), extra.1.to_string()),
-        ];
-        CalloutRequest {
-            cluster: self.cfg.cluster.clone(),
-            headers,
-            body: Vec::new(),
-            timeout: IMDS_TIMEOUT,
-        }
+        let c = &self.cfg;
+        CalloutRequest::new(&c.cluster, method, path, &c.authority, IMDS_TIMEOUT)
+            .with_header(extra.0, extra.1)
     }
 
     fn fail(&mut self, e: String) -> Step {
@@ -86,9 +80,7 @@ impl Fetch for ImdsFetch {
     ) -> Step {
         let cluster = self.cfg.cluster.clone();
         match std::mem::replace(&mut self.state, State::Idle) {
-            State::Idle => self.fail(format!(
-                "{WHAT}: an answer came while no call was in flight"
-            )),
+            State::Idle => no_call_in_flight(WHAT),
             State::Token => {
                 if let Err(e) = check_status(status, &format!("{WHAT} (IMDSv2 token)"), &cluster) {
                     return self.fail(e);
@@ -121,7 +113,7 @@ impl Fetch for ImdsFetch {
                 if role.is_empty() {
                     return self.fail(format!("{WHAT}: no IAM role is attached to the instance"));
                 }
-                let path = format!("{ROLES_PATH}{}", utf8_percent_encode(role, SEGMENT));
+                let path = format!("{ROLES_PATH}{}", utf8_percent_encode(role, UNRESERVED));
                 let req = self.call("GET", path, ("x-aws-ec2-metadata-token", token.expose()));
                 self.state = State::Credentials;
                 Step::Call(req)

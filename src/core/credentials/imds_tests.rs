@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::core::credentials::Credentials;
+use crate::core::testing::assert_credentials;
 use std::time::UNIX_EPOCH;
 
 fn fetch() -> ImdsFetch {
@@ -74,16 +75,8 @@ fn three_steps_token_role_credentials() {
     );
 
     let c = done(f.on_answer(Some(200), &[], CREDS.as_bytes(), t)).unwrap();
-    assert_eq!(c.access_key_id, "ASIAIMDS");
-    assert_eq!(c.secret_access_key.expose(), "imdssecret");
-    assert_eq!(
-        c.session_token.as_ref().map(|s| s.expose()),
-        Some("IMDSSESSION")
-    );
-    assert_eq!(
-        c.expiration,
-        Some(UNIX_EPOCH + std::time::Duration::from_secs(1_795_521_600))
-    );
+    let (secret, token) = ("imdssecret", Some("IMDSSESSION"));
+    assert_credentials(&c, "ASIAIMDS", secret, token, Some(1_795_521_600));
     // The fetch starts over from the token.
     assert_eq!(call(f.start(t)).header(":path"), Some(TOKEN_PATH));
 }

@@ -1,32 +1,7 @@
 //! AWS credentials: the values, and where they come from.
 
-use crate::core::secret::Secret;
+pub use crate::core::secret::Credentials;
 use std::time::SystemTime;
-
-/// One set of AWS credentials. The secret and the token are redacted in every print.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Credentials {
-    pub access_key_id: String,
-    pub secret_access_key: Secret,
-    pub session_token: Option<Secret>,
-    /// When temporary credentials stop being valid (None: long-term keys).
-    pub expiration: Option<SystemTime>,
-}
-
-impl Credentials {
-    pub fn new(
-        access_key_id: impl Into<String>,
-        secret: impl Into<String>,
-        token: Option<String>,
-    ) -> Self {
-        Credentials {
-            access_key_id: access_key_id.into(),
-            secret_access_key: Secret::new(secret),
-            session_token: token.filter(|t| !t.is_empty()).map(Secret::new),
-            expiration: None,
-        }
-    }
-}
 
 /// What a stream gets when it asks for credentials.
 #[derive(Debug, Clone)]
@@ -44,10 +19,12 @@ pub trait Provider {
     fn credentials(&self, stream_id: u32, now: SystemTime) -> Lookup;
 }
 
-/// Long-term credentials known at configuration time (or none at all).
-pub struct Fixed(pub Option<std::rc::Rc<Credentials>>);
+/// Static credentials: long-term keys known at configuration time (or none at all).
+pub struct StaticCredentials(pub Option<std::rc::Rc<Credentials>>);
 
-impl Provider for Fixed {
+// The old name, kept for `cache.rs` and `stream/tests.rs`.
+
+impl Provider for StaticCredentials {
     fn credentials(&self, _stream_id: u32, _now: SystemTime) -> Lookup {
         match &self.0 {
             Some(c) => Lookup::Ready(c.clone()),
@@ -59,7 +36,9 @@ impl Provider for Fixed {
 }
 
 pub mod cache;
-pub mod container;
+pub mod chain;
+pub(crate) mod container;
 pub mod fetch;
-pub mod imds;
+pub(crate) mod imds;
+mod json;
 pub mod sts;

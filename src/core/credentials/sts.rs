@@ -1,11 +1,12 @@
 //! STS `AssumeRole`: the signed request, its XML answer, and the one-call fetch.
 
 use crate::core::aws::sigv4::{sign_headers, Signable};
-use crate::core::config::RoleConfig;
-use crate::core::credentials::container::parse_iso8601;
-use crate::core::credentials::fetch::{CalloutRequest, Fetch, Step};
+use crate::core::aws::UNRESERVED;
+use crate::core::callout::CalloutRequest;
+use crate::core::credentials::fetch::{OneCall, OneShot};
 use crate::core::credentials::Credentials;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use crate::core::time::parse_iso8601;
+use percent_encoding::utf8_percent_encode;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 use std::time::{Duration, SystemTime};
@@ -13,16 +14,23 @@ use std::time::{Duration, SystemTime};
 /// How long an STS call may take.
 pub const STS_TIMEOUT: Duration = Duration::from_secs(5);
 const CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
-/// Form values: RFC 3986 unreserved characters stay, everything else is escaped.
-const FORM: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+
+/// The role to assume and where STS is (`roleArn`, `stsCluster`, `stsEndpoint`…).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleConfig {
+    pub arn: String,
+    pub session_name: String,
+    pub external_id: Option<String>,
+    pub duration_seconds: Option<u32>,
+    pub cluster: String,
+    pub authority: String,
+    pub base_path: String,
+}
 
 /// The form body of the AssumeRole call.
 pub fn form_body(role: &RoleConfig) -> String {
-    let enc = |v: &str| utf8_percent_encode(v, FORM).to_string();
+    // Form values: RFC 3986 unreserved characters stay, everything else is escaped.
+    let enc = |v: &str| utf8_percent_encode(v, UNRESERVED).to_string();
     let mut body = format!(
         "Action=AssumeRole&Version=2011-06-15&RoleArn={}&RoleSessionName={}",
         enc(&role.arn),
@@ -67,19 +75,10 @@ pub fn assume_role_request(
         base,
     )
     .map_err(|e| format!("STS AssumeRole request: {e}"))?;
-    let mut headers = vec![
-        (":method".to_string(), "POST".to_string()),
-        (":path".to_string(), path),
-        (":authority".to_string(), role.authority.clone()),
-        ("content-type".to_string(), CONTENT_TYPE.to_string()),
-    ];
-    headers.extend(signed);
-    Ok(CalloutRequest {
-        cluster: role.cluster.clone(),
-        headers,
-        body,
-        timeout: STS_TIMEOUT,
-    })
+    let mut req = CalloutRequest::new(&role.cluster, "POST", path, &role.authority, STS_TIMEOUT)
+        .with_header("content-type", CONTENT_TYPE);
+    req.headers.extend(signed);
+    Ok(req.with_body(body))
 }
 
 const CREDS: &str = "AssumeRoleResponse/AssumeRoleResult/Credentials/";
@@ -191,62 +190,49 @@ pub fn parse_answer(
     Ok(creds)
 }
 
-/// The AssumeRole fetch: one STS call signed with the base credentials.
+/// The AssumeRole call, signed with the base credentials.
 #[derive(Debug)]
-pub struct AssumeRole {
+pub struct AssumeRoleCall {
     role: RoleConfig,
     region: String,
     base: Option<Credentials>,
-    in_flight: bool,
 }
+
+/// The AssumeRole fetch: one STS call signed with the base credentials.
+pub type AssumeRole = OneShot<AssumeRoleCall>;
 
 impl AssumeRole {
     pub fn new(role: RoleConfig, region: &str, base: Option<Credentials>) -> Self {
-        AssumeRole {
+        OneShot::of(AssumeRoleCall {
             role,
             region: region.to_string(),
             base,
-            in_flight: false,
-        }
+        })
     }
 
     /// The credentials that sign the call (set by a chain that fetches them first).
     pub fn base(&self) -> Option<&Credentials> {
-        self.base.as_ref()
+        self.call.base.as_ref()
     }
 
     pub fn set_base(&mut self, base: Option<Credentials>) {
-        self.base = base;
+        self.call.base = base;
     }
 }
 
-impl Fetch for AssumeRole {
-    fn start(&mut self, now: SystemTime) -> Step {
-        let Some(base) = &self.base else {
-            return Step::Done(Err("no base credentials for STS AssumeRole".into()));
-        };
-        match assume_role_request(&self.role, &self.region, base, now) {
-            Ok(req) => {
-                self.in_flight = true;
-                Step::Call(req)
-            }
-            Err(e) => Step::Done(Err(e)),
-        }
+impl OneCall for AssumeRoleCall {
+    const WHAT: &'static str = "STS AssumeRole";
+
+    fn request(&self, now: SystemTime) -> Result<CalloutRequest, String> {
+        let base = self
+            .base
+            .as_ref()
+            .ok_or("no base credentials for STS AssumeRole")?;
+        assume_role_request(&self.role, &self.region, base, now)
     }
 
-    fn on_answer(
-        &mut self,
-        status: Option<u16>,
-        _headers: &[(String, String)],
-        body: &[u8],
-        _now: SystemTime,
-    ) -> Step {
-        if !std::mem::replace(&mut self.in_flight, false) {
-            return Step::Done(Err(
-                "STS AssumeRole: an answer came while no call was in flight".into(),
-            ));
-        }
-        Step::Done(parse_answer(status, body, &self.role.cluster))
+    fn parse(&self, status: Option<u16>, body: &[u8]) -> Result<Credentials, String> {
+        parse_answer(status, body, &self.role.cluster)
     }
 }
 

@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
-use crate::core::config::RoleConfig;
+use crate::core::credentials::fetch::{Fetch, Step};
+use crate::core::testing::{self, assert_credentials};
 use std::time::UNIX_EPOCH;
 
 /// 2015-08-30T12:36:00Z, the date of the AWS SigV4 test suite.
@@ -12,12 +13,7 @@ fn t0() -> SystemTime {
 fn role() -> RoleConfig {
     RoleConfig {
         arn: "arn:aws:iam::123456789012:role/demo-role".into(),
-        session_name: "gravitee".into(),
-        external_id: None,
-        duration_seconds: None,
-        cluster: "sts".into(),
-        authority: "sts.us-east-1.amazonaws.com".into(),
-        base_path: String::new(),
+        ..testing::role()
     }
 }
 
@@ -120,16 +116,8 @@ fn base_path_and_global_endpoint() {
 #[test]
 fn success_is_parsed_with_entities() {
     let c = parse_answer(Some(200), OK.as_bytes(), "sts").unwrap();
-    assert_eq!(c.access_key_id, "ASIATEMPKEY");
-    assert_eq!(c.secret_access_key.expose(), "tempsecret/ABC+def");
-    assert_eq!(
-        c.session_token.as_ref().map(|t| t.expose()),
-        Some("FwoGZXIvYXdzE&token<x>AB")
-    );
-    assert_eq!(
-        c.expiration,
-        Some(UNIX_EPOCH + Duration::from_secs(1_795_521_600))
-    );
+    let (secret, token) = ("tempsecret/ABC+def", Some("FwoGZXIvYXdzE&token<x>AB"));
+    assert_credentials(&c, "ASIATEMPKEY", secret, token, Some(1_795_521_600));
     let dbg = format!("{c:?}");
     assert!(
         !dbg.contains("tempsecret") && !dbg.contains("FwoG"),

@@ -41,6 +41,7 @@ impl Budget {
     }
 
     /// The most bytes held at once since the VM started.
+    #[cfg(any(test, feature = "testing"))]
     pub fn peak(&self) -> usize {
         self.peak.get()
     }
@@ -95,6 +96,7 @@ impl Held {
         self.shrink(self.bytes);
     }
 
+    #[cfg(any(test, feature = "testing"))]
     pub fn bytes(&self) -> usize {
         self.bytes
     }

@@ -119,6 +119,7 @@ impl Stream {
     }
 
     /// When a retry is due, if the stream waits for one.
+    #[cfg(any(test, feature = "testing"))]
     pub fn retry_due(&self) -> Option<SystemTime> {
         match self.state {
             State::WaitingRetry { due, .. } => Some(due),

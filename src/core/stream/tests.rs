@@ -4,7 +4,7 @@
 use super::*;
 use crate::core::config::from_json;
 use crate::core::credentials::Credentials;
-use crate::core::credentials::Fixed;
+use crate::core::credentials::StaticCredentials as Fixed;
 use crate::core::host::{Headers, Metric};
 use std::cell::RefCell;
 use std::time::Duration;

@@ -6,9 +6,9 @@
 //! stopped otherwise: an idle VM spends nothing.
 
 use super::Stream;
+use crate::core::callout::{status_of, CalloutRequest};
 use crate::core::credentials::cache::{CredentialCache, FetchEvent};
-use crate::core::credentials::fetch::CalloutRequest;
-use crate::core::host::{status_of, Headers, Host, LogLevel, Metric};
+use crate::core::host::{Headers, Host, LogLevel, Metric};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
@@ -113,6 +113,7 @@ impl Waiters {
     }
 
     /// When the timer will fire next, if it is armed.
+    #[cfg(any(test, feature = "testing"))]
     pub fn armed(&self) -> Option<SystemTime> {
         self.armed.get()
     }
@@ -212,12 +213,12 @@ impl Waiters {
         match event {
             FetchEvent::Next(req) => return self.send_fetch(req),
             FetchEvent::Fetched => self.host.count(Metric::CredentialsFetched),
-            FetchEvent::Failed(_) => {
+            FetchEvent::Failed(why) => {
                 self.host.count(Metric::CredentialsFetchFailed);
-                self.host.log(
-                    LogLevel::Warn,
-                    "aws-lambda: credentials fetch failed; waiting streams answer 500",
+                let line = format!(
+                    "aws-lambda: credentials fetch failed ({why}); waiting streams answer 500"
                 );
+                self.host.log(LogLevel::Warn, &line);
             }
             FetchEvent::Ignored => {}
         }

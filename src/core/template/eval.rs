@@ -10,7 +10,7 @@ use super::jsonpath::{compile_json_path, query};
 use super::methods::{self, key_of, list_get};
 use super::ops::binary;
 use super::value::{Map, Value};
-use super::{EvalError, Root};
+use super::{err, EvalError, Root};
 
 /// Per-render state: the root.
 pub(crate) struct Ctx<'r> {
@@ -29,12 +29,6 @@ thread_local! {
     /// which is then parsed once. One entry per VM (a VM is one thread).
     static LAST_DOCUMENT: std::cell::RefCell<Option<(Rc<str>, Rc<serde_json::Value>)>> =
         const { std::cell::RefCell::new(None) };
-}
-
-pub(super) fn err<T>(offset: usize, message: impl std::fmt::Display) -> Result<T, EvalError> {
-    Err(EvalError {
-        message: format!("at offset {offset}: {message}"),
-    })
 }
 
 /// `true`/`false` for `and`, `or`, `!` and the ternary condition; anything else is an error.

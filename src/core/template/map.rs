@@ -34,6 +34,7 @@ impl Map {
     }
 
     /// Is this map ASCII case-insensitive?
+    #[cfg(test)]
     pub fn is_case_insensitive(&self) -> bool {
         self.case_insensitive
     }

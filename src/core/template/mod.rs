@@ -79,15 +79,15 @@ mod parser;
 mod value;
 
 #[cfg(test)]
-mod tests;
+mod errors_tests;
 #[cfg(test)]
-mod tests_errors;
+mod forms_tests;
 #[cfg(test)]
-mod tests_limits;
+mod limits_tests;
 #[cfg(test)]
-mod tests_ops;
+mod ops_tests;
 #[cfg(test)]
-mod tests_random;
+mod random_tests;
 
 use std::fmt;
 use std::rc::Rc;
@@ -131,6 +131,13 @@ impl fmt::Display for EvalError {
 }
 
 impl std::error::Error for EvalError {}
+
+/// An evaluation error at char `offset` of the source.
+fn err<T>(offset: usize, message: impl fmt::Display) -> Result<T, EvalError> {
+    Err(EvalError {
+        message: format!("at offset {offset}: {message}"),
+    })
+}
 
 enum Part {
     Lit(Box<str>),

@@ -3,9 +3,8 @@
 use std::cmp::Ordering;
 
 use super::ast::BinOp;
-use super::eval::err;
 use super::value::Value;
-use super::EvalError;
+use super::{err, EvalError};
 
 #[derive(Clone, Copy)]
 enum Num {

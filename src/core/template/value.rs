@@ -51,7 +51,8 @@ impl Value {
         Value::Map(Rc::new(map))
     }
 
-    /// A host object.
+    /// A host object (the proxy's objects are built by their own types).
+    #[cfg(any(test, feature = "testing"))]
     pub fn object(obj: impl Object + 'static) -> Value {
         Value::Object(Rc::new(obj))
     }

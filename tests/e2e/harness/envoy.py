@@ -39,7 +39,7 @@ from .util import HOST, REPO_ROOT, StopWaiting, free_port, log_dir, port_open, r
 
 DEFAULT_WASM = REPO_ROOT / "target" / "wasm32-wasip1" / "release" / "envoy_lambda_policy.wasm"
 
-# Filter-state keys the filter publishes for access logs (issue 6); printed when present.
+# Filter-state keys the filter publishes for access logs; printed when present.
 ACCESS_LOG_STATE_KEYS = ("lambda_status", "lambda_request_id", "lambda_duration_ms", "lambda_error_key")
 
 

@@ -1,7 +1,7 @@
 //! Compile and evaluation errors: offsets, messages, no data in messages.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use super::tests::gateway_root;
+use super::forms_tests::gateway_root;
 use super::{CompileError, Template};
 
 pub(super) fn compile_err(src: &str) -> CompileError {

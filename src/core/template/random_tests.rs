@@ -3,7 +3,7 @@
 //! the invariants of literal templates and repeatable renders hold.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use super::tests::gateway_root;
+use super::forms_tests::gateway_root;
 use super::Template;
 
 struct XorShift(u64);

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use super::tests::{check, Secrets};
+use super::forms_tests::{check, Secrets};
 use super::{Map, Value};
 
 #[test]

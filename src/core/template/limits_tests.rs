@@ -1,8 +1,8 @@
 //! Limits: nesting, tree height, JSONPath complexity, stack use, output size.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use super::tests::gateway_root;
-use super::tests_errors::{compile_err, eval_err};
+use super::errors_tests::{compile_err, eval_err};
+use super::forms_tests::gateway_root;
 use super::Template;
 
 #[test]

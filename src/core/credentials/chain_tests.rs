@@ -1,50 +1,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
-use crate::core::config::{ContainerConfig, ImdsConfig, RoleConfig};
-use crate::core::credentials::container::ContainerFetch;
-use crate::core::credentials::sts::AssumeRole;
 use crate::core::secret::Secret;
+use crate::core::testing::role;
 use std::time::UNIX_EPOCH;
 
 fn at(secs: u64, nanos: u32) -> SystemTime {
     UNIX_EPOCH + Duration::new(secs, nanos)
-}
-
-#[test]
-fn callout_debug_redacts_credential_headers() {
-    let req = CalloutRequest {
-        cluster: "sts".into(),
-        headers: vec![
-            (":path".into(), "/".into()),
-            (
-                "authorization".into(),
-                "AWS4-HMAC-SHA256 Credential=AKID/sig".into(),
-            ),
-            ("x-amz-security-token".into(), "SESSIONTOKEN".into()),
-            ("x-aws-ec2-metadata-token".into(), "IMDSTOKEN".into()),
-        ],
-        body: b"Action=AssumeRole".to_vec(),
-        timeout: Duration::from_secs(5),
-    };
-    let dbg = format!("{req:?}");
-    for secret in ["AKID/sig", "SESSIONTOKEN", "IMDSTOKEN"] {
-        assert!(!dbg.contains(secret), "{dbg}");
-    }
-    assert!(dbg.contains("\":path\", \"/\""), "{dbg}");
-    assert_eq!(req.header("x-amz-security-token"), Some("SESSIONTOKEN"));
-}
-
-fn role() -> RoleConfig {
-    RoleConfig {
-        arn: "arn:aws:iam::123456789012:role/demo".into(),
-        session_name: "gravitee".into(),
-        external_id: None,
-        duration_seconds: None,
-        cluster: "sts".into(),
-        authority: "sts.us-east-1.amazonaws.com".into(),
-        base_path: String::new(),
-    }
 }
 
 fn config(base: bool, role_set: bool, container: bool, imds: bool) -> CredentialsConfig {
@@ -84,29 +46,28 @@ fn fetcher_chain_follows_the_configuration() {
     assert!(fetcher_for(&config(true, false, false, false), "us-east-1").is_none());
     assert!(fetcher_for(&config(false, false, false, false), "us-east-1").is_none());
     assert!(fetcher_for(&config(false, true, false, false), "us-east-1").is_none());
-    // A role with keys: STS directly (the keys win over the container and IMDS).
-    assert_eq!(
-        first_call(&config(true, true, true, true)),
-        call("sts", "POST", "/")
+    let (sts, pod, imds) = (
+        call("sts", "POST", "/"),
+        call("pod", "GET", "/v1/credentials"),
+        call("imds", "PUT", "/latest/api/token"),
     );
-    // A role without keys: the base comes first from the container, else IMDS.
-    assert_eq!(
-        first_call(&config(false, true, true, true)),
-        call("pod", "GET", "/v1/credentials")
-    );
-    assert_eq!(
-        first_call(&config(false, true, false, true)),
-        call("imds", "PUT", "/latest/api/token")
-    );
-    // No role: the container, else IMDS.
-    assert_eq!(
-        first_call(&config(false, false, true, true)),
-        call("pod", "GET", "/v1/credentials")
-    );
-    assert_eq!(
-        first_call(&config(false, false, false, true)),
-        call("imds", "PUT", "/latest/api/token")
-    );
+    for ((keys, role, container, metadata), want) in [
+        // A role with keys: STS directly (the keys win over the container and IMDS).
+        ((true, true, true, true), &sts),
+        // A role without keys: the base comes first from the container, else IMDS.
+        ((false, true, true, true), &pod),
+        ((false, true, false, true), &imds),
+        // No role: the container, else IMDS.
+        ((false, false, true, true), &pod),
+        ((false, false, false, true), &imds),
+    ] {
+        let cfg = config(keys, role, container, metadata);
+        assert_eq!(
+            &first_call(&cfg),
+            want,
+            "{keys} {role} {container} {metadata}"
+        );
+    }
 }
 
 #[test]

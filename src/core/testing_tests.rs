@@ -1,0 +1,35 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::*;
+
+#[test]
+fn fake_host_records_and_answers_as_set() {
+    let fake = FakeHost {
+        request_body: b"hello".to_vec(),
+        properties: vec![("upstream_var".into(), b"v".to_vec())],
+        token: Cell::new(100),
+        token_step: 1,
+        ..Default::default()
+    };
+    assert_eq!(fake.request_body(3), b"hel");
+    assert_eq!(fake.request_body(99), b"hello");
+    assert_eq!(fake.property(&["upstream_var"]), Some(b"v".to_vec()));
+    assert_eq!(fake.property(&["other"]), None);
+    let hs = headers(&[(":path", "/")]);
+    assert_eq!(fake.dispatch("c", &hs, b"", Duration::ZERO), Ok(100));
+    assert_eq!(fake.dispatch("c", &hs, b"", Duration::ZERO), Ok(101));
+    assert_eq!(fake.last_token.get(), 101);
+    assert_eq!(fake.dispatched.borrow().len(), 2);
+    fake.set_filter_state("a", "1");
+    fake.set_filter_state("a", "2");
+    assert_eq!(fake.state("a").as_deref(), Some("2"));
+    fake.resume_request();
+    fake.send_reply(200, &[], b"");
+    assert_eq!(fake.ends(), 2);
+    let refusing = FakeHost {
+        refuse_dispatch: true,
+        ..Default::default()
+    };
+    assert!(refusing.dispatch("c", &hs, b"", Duration::ZERO).is_err());
+    assert_eq!(FakeHost::default().now(), at(T0));
+}
