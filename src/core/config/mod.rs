@@ -3,13 +3,17 @@
 //! that every stream shares.
 
 mod credentials;
+mod gravitee;
 pub mod raw;
 #[cfg(test)]
 mod tests;
 mod validate;
 
 use crate::core::aws::invoke::InvokeTarget;
+use crate::core::condition::{Condition, OnConditionError};
 use crate::core::credentials::Credentials;
+use crate::core::errors::ErrorParams;
+use crate::core::reply::ResponseTemplates;
 use crate::core::template::{Template, Value};
 use std::fmt;
 use std::time::Duration;
@@ -127,6 +131,14 @@ pub struct Config {
     /// replies made by Envoy or another filter (a 503, a 504), not only on
     /// the upstream's responses.
     pub invoke_on_local_replies: bool,
+    /// `responseTemplates`: the answers to errors (empty: the built-in ones).
+    pub response_templates: ResponseTemplates,
+    /// `condition`: the policy runs only for the requests it is true for.
+    pub condition: Option<Condition>,
+    /// `onConditionError`: skip the policy (default) or answer 500.
+    pub on_condition_error: OnConditionError,
+    /// `function`, `region` and `qualifier` of every failure's `#parameters`.
+    pub error_params: ErrorParams,
 }
 
 /// Retries of throttled, 5xx and failed calls, as AWS SDKs do.
