@@ -19,7 +19,7 @@ from harness import expect
 from harness.envoy import Topology, render_bootstrap, validate_yaml
 from harness.httpserver import Reply
 from harness.lambda_double import LambdaDouble
-from harness.util import free_port
+from harness.util import REPO_ROOT, free_port
 from test_config_refusal import GOOD, PLUGIN_REFUSED
 from test_seed_example import seed_configuration
 
@@ -192,6 +192,7 @@ def test_template_headers_are_set(envoys, double, double_config):
     assert resp.headers["x-error-key"] == "throttled"
     assert resp.text == "slow down"
     expect.content_length_ok(resp)
+    assert resp.headers.get("connection", "").lower() != "close", "Envoy keeps the connection (Gravitee closes it)"
 
 
 def test_content_type_rules(envoys, double, double_config):
@@ -274,6 +275,37 @@ def test_the_built_in_answer_follows_the_accept_in_every_scope(envoys, double, b
     assert resp.text == expect.INVOKE_MESSAGE
     assert envoy.stat("wasm.envoy.wasm.runtime.v8.created") == created, "the VM is the same"
     assert "panicked" not in envoy.log_text()
+
+
+# ----------------------------------------------------------------------------- README's example
+def _readme_templates() -> dict:
+    text = (REPO_ROOT / "README.md").read_text()
+    section = text.split("### Response templates", 1)[1]
+    block = section.split("```json\n", 1)[1].split("\n```", 1)[0]
+    return json.loads("{" + block + "}")["responseTemplates"]
+
+
+def test_the_readmes_worked_example(envoys, double, backend, double_config):
+    templates = _readme_templates()
+    cfg = double_config(sendToConsumer=False, maxAttempts=1, responseTemplates=templates, variables=[{"name": "v", "value": "{#jsonPath(#lambdaResponse.content, '$.a')}"}])
+    envoy = envoys.get(cfg, lambda_to="double", variables=["v"])
+
+    throttled = LambdaDouble.throttled()
+    double.always(throttled)
+    resp = _get(envoy, "/readme-json", accept="application/json")
+    assert resp.status_code == 503 and resp.headers["retry-after"] == "1", resp.text
+    assert resp.json() == {"error": "AWS_LAMBDA_THROTTLED", "requestId": dict(throttled.header_items())["x-amzn-RequestId"]}
+    resp = _get(envoy, "/readme-html", accept="text/html")
+    assert (resp.status_code, resp.headers["content-type"], resp.text) == (500, "text/plain", expect.INVOKE_MESSAGE)
+
+    double.always(LambdaDouble.function_error("Unhandled"))
+    resp = _get(envoy, "/readme-function-error", accept="text/html")
+    assert (resp.status_code, resp.text) == (502, "The function failed (AWS_LAMBDA_FUNCTION_ERROR).")
+
+    double.always(LambdaDouble.ok(b"not json"))
+    resp = _get(envoy, "/readme-variable")
+    assert (resp.status_code, resp.content) == (500, b"")
+    expect.backend_not_called(backend)
 
 
 # ----------------------------------------------------------------------------- observability
