@@ -434,6 +434,10 @@ fn no_credentials_gives_500_with_advice() {
     let replies = fake.replies.borrow();
     assert_eq!(replies[0].0, 500);
     assert!(String::from_utf8_lossy(&replies[0].2).contains("AWS_ACCESS_KEY_ID"));
+    assert_eq!(
+        state(&fake, "lambda_error_key").as_deref(),
+        Some("AWS_LAMBDA_CREDENTIALS_ERROR")
+    );
 }
 
 #[test]

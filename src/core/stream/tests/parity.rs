@@ -18,6 +18,15 @@ fn reply(f: &Fake) -> (u32, Headers, String) {
     (status, headers, String::from_utf8(body).unwrap())
 }
 
+/// A REQUEST-scope stream of `json` whose call is answered with `answer`
+/// (no headers: a transport failure).
+fn failed(json: &str, fake: Fake, answer: Headers) -> Rc<Fake> {
+    let (mut s, f) = stream(json, fake);
+    s.on_request_headers(true);
+    s.on_lambda_answer(7, answer, Vec::new());
+    f
+}
+
 fn content_type(headers: &Headers) -> Option<&str> {
     crate::core::host::header(headers, "content-type")
 }
@@ -33,6 +42,18 @@ fn untouched(f: &Fake) {
         *f.resumed_request.borrow() + *f.resumed_response.borrow(),
         0
     );
+}
+
+/// The callback that reached the scope's phase called Lambda (and paused)
+/// or let the stream go on.
+fn ran(f: &Fake, action: Action, called: bool) {
+    assert_eq!(f.dispatched.borrow().len(), usize::from(called));
+    let expected = if called {
+        Action::Pause
+    } else {
+        Action::Continue
+    };
+    assert_eq!(action, expected);
 }
 
 const WHEN_HEADER: &str = r#""condition":"{#request.headers['x-run'] != null}""#;
@@ -109,16 +130,7 @@ fn request_content_condition_reading_the_body_is_evaluated_at_its_end() {
         assert_eq!(s.on_request_headers(false), Action::Continue);
         assert_eq!(s.on_request_body(2, false), Action::Pause, "held");
         // Trailers end the body too.
-        let action = s.on_request_trailers();
-        assert_eq!(f.dispatched.borrow().len(), usize::from(called));
-        assert_eq!(
-            action,
-            if called {
-                Action::Pause
-            } else {
-                Action::Continue
-            }
-        );
+        ran(&f, s.on_request_trailers(), called);
         if !called {
             untouched(&f);
             assert_eq!(s.held.budget().used(), 0, "the body's budget is given back");
@@ -138,16 +150,7 @@ fn response_scopes_evaluate_on_response_headers_with_the_response() {
             },
         );
         assert_eq!(s.on_request_headers(true), Action::Continue);
-        let action = s.on_response_headers(false);
-        assert_eq!(f.dispatched.borrow().len(), usize::from(called), "{status}");
-        assert_eq!(
-            action,
-            if called {
-                Action::Pause
-            } else {
-                Action::Continue
-            }
-        );
+        ran(&f, s.on_response_headers(false), called);
     }
 }
 
@@ -188,9 +191,11 @@ fn throttled() -> Headers {
 #[test]
 fn the_precise_keys_template_renders_error_parameters_and_request() {
     let json = format!(r#"{{"function":"demo","maxAttempts":1,{TEMPLATES}}}"#);
-    let (mut s, f) = stream(&json, with_accept("text/plain;q=0.5, application/json"));
-    s.on_request_headers(true);
-    s.on_lambda_answer(7, throttled(), Vec::new());
+    let f = failed(
+        &json,
+        with_accept("text/plain;q=0.5, application/json"),
+        throttled(),
+    );
     let (status, headers, body) = reply(&f);
     assert_eq!(status, 503);
     assert!(headers.contains(&("retry-after".to_string(), "1".to_string())));
@@ -206,9 +211,7 @@ fn the_precise_keys_template_renders_error_parameters_and_request() {
 fn parent_then_default_then_built_in() {
     let json = format!(r#"{{"function":"demo","maxAttempts":1,{TEMPLATES}}}"#);
     // A timeout (no status) has no template of its own: its parent's text/plain one.
-    let (mut s, f) = stream(&json, with_accept("text/plain"));
-    s.on_request_headers(true);
-    s.on_lambda_answer(7, Vec::new(), Vec::new());
+    let f = failed(&json, with_accept("text/plain"), Vec::new());
     assert_eq!(
         reply(&f),
         (
@@ -218,9 +221,7 @@ fn parent_then_default_then_built_in() {
         )
     );
     // The parent has templates but none for JSON: the built-in answer (DEFAULT is not tried).
-    let (mut s, f) = stream(&json, with_accept("application/json"));
-    s.on_request_headers(true);
-    s.on_lambda_answer(7, Vec::new(), Vec::new());
+    let f = failed(&json, with_accept("application/json"), Vec::new());
     let (status, headers, body) = reply(&f);
     assert_eq!(
         (status, content_type(&headers)),
@@ -231,9 +232,11 @@ fn parent_then_default_then_built_in() {
         "{body}"
     );
     // No parent: DEFAULT.
-    let (mut s, f) = stream(&json, with_accept("application/json"));
-    s.on_request_headers(true);
-    s.on_lambda_answer(7, h(&[(":status", "302")]), Vec::new());
+    let f = failed(
+        &json,
+        with_accept("application/json"),
+        h(&[(":status", "302")]),
+    );
     assert_eq!(reply(&f).2, "default AWS_LAMBDA_INVALID_STATUS_CODE");
 }
 
@@ -303,23 +306,7 @@ fn a_template_that_fails_to_render_falls_back_counted_and_logged_once() {
 }
 
 #[test]
-fn precise_keys_of_credentials_cluster_and_size_failures() {
-    let env = |_: &str| None;
-    let cfg = from_json(br#"{"function":"demo"}"#, &env).unwrap().config;
-    let fake = Rc::new(with_request());
-    let mut s = Stream::new(
-        1,
-        Rc::new(cfg),
-        fake.clone(),
-        Rc::new(Fixed(None)),
-        Rc::new(Budget::new(1 << 20)),
-    );
-    s.on_request_headers(true);
-    assert_eq!(
-        state(&fake, "lambda_error_key").as_deref(),
-        Some("AWS_LAMBDA_CREDENTIALS_ERROR")
-    );
-
+fn precise_keys_of_cluster_and_size_failures() {
     let (mut s, f) = stream(
         r#"{"function":"demo"}"#,
         Fake {
