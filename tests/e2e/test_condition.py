@@ -8,13 +8,18 @@ the body is evaluated at its end).
 
 from __future__ import annotations
 
+import json
+import re
 import time
 
 import pytest
 
 from harness import expect
+from harness.envoy import Topology, render_bootstrap, validate_yaml
 from harness.httpserver import Reply
 from harness.lambda_double import LambdaDouble
+from harness.util import free_port
+from test_config_refusal import GOOD, PLUGIN_REFUSED
 
 ON_HEADER = "{#request.headers['x-run'][0] == 'yes'}"
 # Renders the header's value: anything but true/false (or no header) cannot be evaluated.
@@ -180,3 +185,24 @@ def test_response_content_condition_false_keeps_the_backend_answer(envoys, doubl
     assert (resp.status_code, resp.content) == (200, b"backend body")
     assert resp.headers.get("content-length") == str(len(b"backend body")), "the length was not touched"
     assert double.requests == []
+
+
+# ----------------------------------------------------------------------------- refusals
+@pytest.mark.parametrize(
+    "fields, named",
+    [
+        pytest.param({"condition": "maybe"}, "condition", id="constant-neither-true-nor-false"),
+        pytest.param({"condition": "{#request.method =="}, "condition", id="does-not-compile"),
+        pytest.param({"condition": True}, "condition", id="not-a-string"),
+        pytest.param({"onConditionError": "ABORT"}, "onConditionError", id="unknown-mode"),
+    ],
+)
+def test_refused_condition_configurations_name_the_field(wasm_module, fields, named):
+    p = free_port()
+    cfg = {**GOOD, **fields}
+    ok, out = validate_yaml(render_bootstrap(json.dumps(cfg), Topology(p, p, p), module=wasm_module), tag="validate-condition")
+
+    assert not ok, f"accepted {fields!r}"
+    assert PLUGIN_REFUSED.search(out), out[-3000:]
+    lines = [line for line in out.splitlines() if ("[wasm]" in line or "wasm log" in line) and re.search(f"field `{named}`", line)]
+    assert len(lines) == 1, out[-3000:]

@@ -11,9 +11,11 @@ the seed's example runs against moto with a wrong secret (moto refuses the signa
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
+import requests
 
 from harness import expect
 from harness.envoy import Topology, render_bootstrap, validate_yaml
@@ -30,7 +32,7 @@ def _cfg(double_config, templates: dict, **more) -> dict:
     return double_config(sendToConsumer=False, maxAttempts=1, responseTemplates=templates, **more)
 
 
-def _get(envoy, path: str, accept: str | None = None, **headers: str) -> "requests.Response":  # noqa: F821
+def _get(envoy, path: str, accept: str | None = None, **headers: str) -> requests.Response:
     hs = dict(headers)
     if accept is not None:
         hs["Accept"] = accept
@@ -368,8 +370,6 @@ def topo() -> Topology:
 
 @pytest.mark.parametrize("templates, path", [pytest.param(t, p, id=i) for i, t, p in REFUSED])
 def test_refused_template_configurations_name_the_path(wasm_module, topo, templates, path):
-    import re
-
     cfg = {**GOOD, "responseTemplates": templates}
     ok, out = validate_yaml(render_bootstrap(json.dumps(cfg), topo, module=wasm_module), tag="validate-templates")
 
