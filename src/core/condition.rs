@@ -71,6 +71,13 @@ impl Condition {
         })
     }
 
+    /// Whether the condition may read a body (`#request.content`,
+    /// `#response.content`, or any member named `content`): then it is
+    /// evaluated once the body is complete, else on headers.
+    pub fn reads_content(&self) -> bool {
+        self.template.source().contains("content")
+    }
+
     /// The template (what it references decides what a stream keeps).
     pub fn template(&self) -> &Template {
         &self.template

@@ -11,7 +11,9 @@ mod classify;
 #[cfg(test)]
 mod tests;
 
-pub use classify::{classify, error_type_name, Fault};
+#[cfg(any(test, feature = "testing"))]
+pub use classify::error_type_name;
+pub use classify::{classify, Fault};
 
 use serde::Serialize;
 
@@ -51,11 +53,14 @@ pub enum ErrorKey {
     InvalidProxyResponse,
     /// The filter refused the stream: its per-VM memory budget is spent (503).
     Overloaded,
+    /// The `condition` could not be evaluated and `onConditionError` is
+    /// `FAIL`: Gravitee's legacy engine answers its policy-error key (500).
+    PolicyInternal,
 }
 
 impl ErrorKey {
     /// Every key, Gravitee's first.
-    pub const ALL: [ErrorKey; 16] = [
+    pub const ALL: [ErrorKey; 17] = [
         ErrorKey::InvalidResponse,
         ErrorKey::InvalidStatusCode,
         ErrorKey::TemplateVariable,
@@ -72,6 +77,7 @@ impl ErrorKey {
         ErrorKey::ResponseTooLarge,
         ErrorKey::InvalidProxyResponse,
         ErrorKey::Overloaded,
+        ErrorKey::PolicyInternal,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -92,6 +98,7 @@ impl ErrorKey {
             ErrorKey::ResponseTooLarge => "AWS_LAMBDA_RESPONSE_TOO_LARGE",
             ErrorKey::InvalidProxyResponse => "AWS_LAMBDA_INVALID_PROXY_RESPONSE",
             ErrorKey::Overloaded => "AWS_LAMBDA_OVERLOADED",
+            ErrorKey::PolicyInternal => "GATEWAY_POLICY_INTERNAL_ERROR",
         }
     }
 
@@ -119,7 +126,8 @@ impl ErrorKey {
             | ErrorKey::TemplateVariable
             | ErrorKey::TemplatePayload
             | ErrorKey::PayloadTooLarge
-            | ErrorKey::Overloaded => None,
+            | ErrorKey::Overloaded
+            | ErrorKey::PolicyInternal => None,
         }
     }
 
@@ -155,6 +163,7 @@ impl ErrorKey {
                 "The lambda function's answer is not a valid proxy response."
             }
             ErrorKey::Overloaded => "The gateway is too busy to invoke the lambda function.",
+            ErrorKey::PolicyInternal => "An error occurs while evaluating the policy condition.",
             _ => "An error occurs while invoking lambda function.",
         }
     }

@@ -28,10 +28,12 @@ pub enum Metric {
     Retry,
     Oversized,
     Overloaded,
+    ConditionError,
+    ResponseTemplateError,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 13] = [
+    pub const ALL: [Metric; 15] = [
         Metric::Success,
         Metric::FunctionError,
         Metric::ApiError,
@@ -45,6 +47,8 @@ impl Metric {
         Metric::Retry,
         Metric::Oversized,
         Metric::Overloaded,
+        Metric::ConditionError,
+        Metric::ResponseTemplateError,
     ];
 
     pub fn name(self) -> &'static str {
@@ -62,6 +66,8 @@ impl Metric {
             Metric::Retry => "aws_lambda.retries",
             Metric::Oversized => "aws_lambda.invocations.oversized",
             Metric::Overloaded => "aws_lambda.overloaded",
+            Metric::ConditionError => "aws_lambda.condition_error",
+            Metric::ResponseTemplateError => "aws_lambda.response_template_error",
         }
     }
 }
@@ -75,6 +81,12 @@ pub type Headers = Vec<(String, String)>;
 pub trait Host {
     fn request_headers(&self) -> Headers;
     fn response_headers(&self) -> Headers;
+    /// The first value of request header `name` (lowercase), without copying
+    /// the other headers. Readable while the request headers are held (or
+    /// in their callback).
+    fn request_header(&self, name: &str) -> Option<String> {
+        crate::core::callout::header_value(&self.request_headers(), name).map(str::to_string)
+    }
     /// The buffered request body (the first `size` bytes).
     fn request_body(&self, size: usize) -> Vec<u8>;
     fn response_body(&self, size: usize) -> Vec<u8>;

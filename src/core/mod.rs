@@ -1,19 +1,16 @@
 //! The host-free core of the filter. Nothing in here talks to the proxy:
 //! the wasm glue drives it through the [`host::Host`] trait.
 
-// Wired into the stream by the API Gateway and Gravitee-parity changes that follow.
+// Wired into the stream by the API Gateway change that follows.
 #[allow(dead_code, unused_imports)]
 pub mod apigw;
 pub mod aws;
 pub(crate) mod callout;
-#[allow(dead_code, unused_imports)]
 pub mod condition;
 pub mod config;
 pub mod credentials;
-#[allow(dead_code, unused_imports)]
 pub mod errors;
 pub mod host;
-#[allow(dead_code, unused_imports)]
 pub mod reply;
 pub(crate) mod secret;
 pub mod stream;

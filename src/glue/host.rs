@@ -87,6 +87,13 @@ impl Host for ProxyHost {
         header_map(MapType::HttpRequestHeaders)
     }
 
+    fn request_header(&self, name: &str) -> Option<String> {
+        hostcalls::get_map_value_bytes(MapType::HttpRequestHeaders, name)
+            .ok()
+            .flatten()
+            .map(|v| String::from_utf8_lossy(&v).into_owned())
+    }
+
     fn response_headers(&self) -> Headers {
         header_map(MapType::HttpResponseHeaders)
     }

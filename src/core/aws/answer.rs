@@ -147,7 +147,7 @@ impl LambdaAnswer {
     }
 
     /// The AWS error type: `x-amzn-ErrorType` (before any `:`), else `__type`/`Type` of a JSON body.
-    fn aws_error_type(&self) -> Option<String> {
+    pub fn aws_error_type(&self) -> Option<String> {
         if let Some(t) = &self.error_type {
             return t.split(':').next().map(str::to_string);
         }

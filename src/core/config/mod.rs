@@ -6,11 +6,15 @@ mod credentials;
 mod fields;
 #[cfg(test)]
 mod from_json_tests;
+mod gravitee;
 pub(crate) mod raw;
 mod validate;
 
 use crate::core::aws::target::InvokeTarget;
+use crate::core::condition::{Condition, OnConditionError};
 use crate::core::credentials::chain::CredentialsConfig;
+use crate::core::errors::ErrorParams;
+use crate::core::reply::ResponseTemplates;
 use crate::core::template::{Template, Value};
 use std::fmt;
 use std::time::Duration;
@@ -86,6 +90,14 @@ pub struct Config {
     /// replies made by Envoy or another filter (a 503, a 504), not only on
     /// the upstream's responses.
     pub invoke_on_local_replies: bool,
+    /// `responseTemplates`: the answers to errors (empty: the built-in ones).
+    pub response_templates: ResponseTemplates,
+    /// `condition`: the policy runs only for the requests it is true for.
+    pub condition: Option<Condition>,
+    /// `onConditionError`: skip the policy (default) or answer 500.
+    pub on_condition_error: OnConditionError,
+    /// `function`, `region` and `qualifier` of every failure's `#parameters`.
+    pub error_params: ErrorParams,
 }
 
 /// Retries of throttled, 5xx and failed calls, as AWS SDKs do.

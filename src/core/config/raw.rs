@@ -41,6 +41,11 @@ pub struct RawConfig {
     pub properties: Option<BTreeMap<String, String>>,
     pub max_buffered_bytes: Option<u64>,
     pub invoke_on_local_replies: Option<bool>,
+    // Gravitee's gateway features around the policy.
+    #[serde(alias = "response_templates")]
+    pub response_templates: Option<crate::core::reply::RawResponseTemplates>,
+    pub condition: Option<String>,
+    pub on_condition_error: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -173,15 +173,22 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
             .filter(|ms| *ms > 0)
             .map(Duration::from_millis),
     };
-    let templates = || payload.iter().chain(variables.iter().map(|v| &v.value));
+    let gravitee = super::gravitee::from_raw(&raw, &mut warnings)?;
+    let templates = || {
+        payload
+            .iter()
+            .chain(variables.iter().map(|v| &v.value))
+            .chain(gravitee.templates())
+    };
     let needs = Needs {
         request: templates().any(|t| t.references("request")),
         request_headers: templates().any(|t| !t.reads_only("request", "content")),
         addresses: templates()
             .any(|t| t.source().contains("remoteAddress") || t.source().contains("localAddress")),
-        bodies_after_call: variables
-            .iter()
-            .any(|v| v.value.references("request") || v.value.references("response")),
+        bodies_after_call: gravitee.bodies_after_call()
+            || variables
+                .iter()
+                .any(|v| v.value.references("request") || v.value.references("response")),
     };
     let max_buffered_bytes = raw.max_buffered_bytes.unwrap_or(DEFAULT_MAX_BUFFERED_BYTES);
     if !(MIN_BUFFERED_BYTES..=MAX_BUFFERED_BYTES).contains(&max_buffered_bytes) {
@@ -223,6 +230,15 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
             retry,
             max_buffered_bytes: max_buffered_bytes as usize,
             invoke_on_local_replies: raw.invoke_on_local_replies.unwrap_or(false),
+            error_params: ErrorParams {
+                function: Some(function),
+                region: Some(region),
+                qualifier,
+                ..ErrorParams::default()
+            },
+            response_templates: gravitee.response_templates,
+            condition: gravitee.condition,
+            on_condition_error: gravitee.on_condition_error,
         },
         warnings,
     })

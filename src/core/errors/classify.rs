@@ -17,8 +17,6 @@ pub enum Fault {
     Transport,
     /// An answer over Lambda's response limit.
     Oversized,
-    /// No credentials to sign the call with.
-    Credentials,
 }
 
 /// AWS error types that mean the caller was refused (signature, token, permission).
@@ -68,7 +66,6 @@ pub fn classify(fault: Fault, status: Option<u16>, error_type: Option<&str>) -> 
         Fault::Timeout => ErrorKey::Timeout,
         Fault::Transport => ErrorKey::Unreachable,
         Fault::Oversized => ErrorKey::ResponseTooLarge,
-        Fault::Credentials => ErrorKey::CredentialsError,
         Fault::Api => api_key(status, error_type.map(error_type_name)),
     }
 }

@@ -73,11 +73,13 @@ impl MediaRange {
     }
 
     /// The range as a content type: `type/subtype` and any parameters before `q`.
+    #[cfg(any(test, feature = "testing"))]
     pub fn written(&self) -> &str {
         &self.written
     }
 
     /// Quality in thousandths.
+    #[cfg(any(test, feature = "testing"))]
     pub fn q(&self) -> u16 {
         self.q
     }

@@ -20,10 +20,13 @@ mod tests_render;
 mod tests_templates;
 
 pub use accept::Accept;
-pub use render::{builtin, render, ErrorRoot, Reply};
+pub use render::{builtin, render, Reply};
 pub use select::Selected;
-pub use templates::{
-    Compiled, RawResponseTemplate, RawResponseTemplates, Refusal, ResponseTemplates,
+pub use templates::{RawResponseTemplates, ResponseTemplates};
+#[cfg(any(test, feature = "testing"))]
+pub use {
+    render::ErrorRoot,
+    templates::{Compiled, RawResponseTemplate, Refusal},
 };
 
 use crate::core::errors::PolicyError;
@@ -50,6 +53,7 @@ pub struct Answer<'a> {
 impl Answer<'_> {
     /// Gravitee writes the error key to its logs on the built-in answer, and
     /// on a template's only with `propagateErrorKeyToLogs`.
+    #[cfg(any(test, feature = "testing"))]
     pub fn propagates_error_key(&self) -> bool {
         match &self.source {
             Source::Template(s) => s.template.propagate_error_key_to_logs,

@@ -58,6 +58,9 @@ pub struct ResponseTemplate {
     pub headers: Vec<(String, String)>,
     pub body: Option<Template>,
     /// Gravitee writes the error key to its request metrics only when set.
+    /// Accepted as Gravitee has it; this filter always publishes the key as
+    /// filter state (`wasm.lambda_error_key`), so nothing reads it at run time.
+    #[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
     pub propagate_error_key_to_logs: bool,
 }
 
@@ -82,6 +85,7 @@ pub struct Compiled {
 }
 
 impl ResponseTemplates {
+    #[cfg(any(test, feature = "testing"))]
     pub fn is_empty(&self) -> bool {
         self.by_key.is_empty()
     }
@@ -95,6 +99,7 @@ impl ResponseTemplates {
     }
 
     /// Parses and compiles the JSON of `field` (e.g. `responseTemplates`).
+    #[cfg(any(test, feature = "testing"))]
     pub fn from_json(field: &str, json: &[u8]) -> Result<Compiled, Refusal> {
         let de = &mut serde_json::Deserializer::from_slice(json);
         let raw: RawResponseTemplates = serde_path_to_error::deserialize(de).map_err(|e| {

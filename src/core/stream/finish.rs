@@ -4,7 +4,8 @@
 use super::{End, State, Stream};
 use crate::core::aws::answer::LambdaAnswer;
 use crate::core::errors::PolicyError;
-use crate::core::host::LogLevel;
+use crate::core::host::{LogLevel, Metric};
+use crate::core::reply::{self, Accept, Reply, Source};
 use crate::core::stream::Action;
 use std::time::Duration;
 
@@ -55,17 +56,60 @@ impl Stream {
         Action::Pause
     }
 
-    pub(super) fn finish_err(&mut self, e: PolicyError) {
+    /// Answers `e`: the response template selected for its key and the
+    /// request's `Accept`, else (none, or one that failed to render) the
+    /// built-in answer. `wasm.lambda_error_key` is the precise key.
+    pub(super) fn finish_err(&mut self, mut e: PolicyError) {
+        let cfg = self.cfg.clone();
+        let base = &cfg.error_params;
+        let p = &mut e.params;
+        for (field, value) in [
+            (&mut p.function, &base.function),
+            (&mut p.region, &base.region),
+            (&mut p.qualifier, &base.qualifier),
+        ] {
+            if field.is_none() {
+                field.clone_from(value);
+            }
+        }
         self.host
             .set_filter_state("lambda_error_key", e.key.as_str());
+        let values = self.accept_values();
+        let accept = Accept::parse(values.iter().map(String::as_str));
+        let answer = reply::answer(&cfg.response_templates, &e, &accept, &self.root(None));
+        match &answer.source {
+            Source::Fallback(selected, why) => {
+                self.host.count(Metric::ResponseTemplateError);
+                self.log(
+                    LogLevel::Warn,
+                    format_args!(
+                        "response template {} {} failed to render ({why}): the built-in answer is sent",
+                        selected.key, selected.media
+                    ),
+                );
+            }
+            Source::Template(selected) => self.log(
+                LogLevel::Debug,
+                format_args!(
+                    "answering with response template {} {}",
+                    selected.key, selected.media
+                ),
+            ),
+            Source::BuiltIn => {}
+        }
+        let Reply {
+            status,
+            headers,
+            body,
+        } = answer.reply;
         self.log(
             LogLevel::Debug,
-            format_args!("answering {} {}: {}", e.status(), e.key.as_str(), e.details),
+            format_args!("answering {status} {}: {}", e.key.as_str(), e.details),
         );
         self.finish(End::Reply {
-            status: e.status(),
-            headers: vec![("content-type".to_string(), "application/json".to_string())],
-            body: e.body().into_bytes(),
+            status,
+            headers,
+            body,
         });
     }
 

@@ -6,7 +6,7 @@ use super::{roots, End, State, Stream};
 use crate::core::aws::answer::{LambdaAnswer, Outcome, MAX_ANSWER_BYTES};
 use crate::core::config::Scope;
 use crate::core::credentials::{Credentials, Lookup};
-use crate::core::errors::{ErrorKey, PolicyError};
+use crate::core::errors::{classify, ErrorKey, ErrorParams, Fault, PolicyError};
 use crate::core::host::{LogLevel, Metric};
 use crate::core::stream::Action;
 use std::rc::Rc;
@@ -22,6 +22,28 @@ pub(super) fn retryable(outcome: Outcome, status: Option<u16>) -> bool {
     }
 }
 
+/// The failed call's error with its precise key and the answer's parameters.
+fn precise(e: PolicyError, answer: &LambdaAnswer, outcome: Outcome) -> PolicyError {
+    let error_type = answer.aws_error_type();
+    let fault = match outcome {
+        Outcome::Success => return e,
+        Outcome::FunctionError => Fault::Function,
+        Outcome::ApiError => Fault::Api,
+        Outcome::Timeout => Fault::Timeout,
+        Outcome::TransportError => Fault::Transport,
+        Outcome::Oversized => Fault::Oversized,
+    };
+    let key = classify(fault, answer.status, error_type.as_deref());
+    let params = ErrorParams {
+        status: answer.status,
+        aws_error_type: error_type,
+        aws_request_id: answer.request_id.clone(),
+        function_error: answer.function_error.clone(),
+        ..ErrorParams::default()
+    };
+    PolicyError::new(key, e.details).with_params(params)
+}
+
 impl Stream {
     pub(super) fn with_credentials(&mut self, payload: Vec<u8>) -> Action {
         let now = self.host.now();
@@ -35,7 +57,7 @@ impl Stream {
             }
             Lookup::Failed(why) => {
                 self.host.count(Metric::CredentialsError);
-                self.fail(PolicyError::new(ErrorKey::InvalidResponse, why))
+                self.fail(PolicyError::new(ErrorKey::CredentialsError, why))
             }
         }
     }
@@ -69,7 +91,7 @@ impl Stream {
             State::WaitingCredentials { until, .. } if until <= now => {
                 self.host.count(Metric::CredentialsError);
                 self.finish_err(PolicyError::new(
-                    ErrorKey::InvalidResponse,
+                    ErrorKey::CredentialsError,
                     format!(
                         "no AWS credentials within {} ms: the credentials fetch has not answered",
                         self.cfg.timeout.as_millis()
@@ -101,7 +123,7 @@ impl Stream {
                 Action::Pause
             }
             Err(e) => self.fail(PolicyError::new(
-                ErrorKey::InvalidResponse,
+                ErrorKey::Unreachable,
                 format!("cannot send the Lambda call through cluster {:?}: {e}; check that the cluster exists", self.cfg.cluster),
             )),
         }
@@ -173,7 +195,7 @@ impl Stream {
             return;
         }
         if let Err(e) = answer.verdict(outcome, self.cfg.timeout.as_millis() as u64) {
-            return self.finish_err(e);
+            return self.finish_err(precise(e, &answer, outcome));
         }
         self.on_success(Rc::new(answer), headers);
     }

@@ -4,6 +4,7 @@
 
 pub mod budget;
 mod finish;
+mod gate;
 mod invoke;
 mod roots;
 #[cfg(test)]
@@ -89,6 +90,10 @@ pub struct Stream {
     first_sent: Option<SystemTime>,
     /// Jitter for the retry back-off (xorshift).
     jitter: u64,
+    /// The condition was evaluated (it is, at most once).
+    gated: bool,
+    /// The request's `Accept` values, when read on request headers.
+    accept: Option<Vec<String>>,
 }
 
 impl Stream {
@@ -115,6 +120,8 @@ impl Stream {
             attempts: 0,
             first_sent: None,
             jitter: u64::from(id).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1,
+            gated: false,
+            accept: None,
         }
     }
 
@@ -158,10 +165,16 @@ impl Stream {
         if self.cfg.needs.request {
             self.capture_request();
         }
+        self.capture_accept();
         match scope {
             Scope::Request => self.begin(),
             Scope::RequestContent if end_of_stream => self.begin(),
             Scope::RequestContent => {
+                if self.gate_on_headers() {
+                    if let Some(action) = self.gate() {
+                        return action;
+                    }
+                }
                 // Envoy runs a proxy-wasm `Pause` on headers as "stop all": no body
                 // callback would come. The headers go on; the body is held below.
                 self.log(LogLevel::Debug, format_args!("buffering the request body"));
@@ -221,6 +234,11 @@ impl Stream {
                 self.capture_response();
                 if end_of_stream {
                     return self.begin();
+                }
+                if self.gate_on_headers() {
+                    if let Some(action) = self.gate() {
+                        return action;
+                    }
                 }
                 self.response_headers_sent = true;
                 if self.cfg.send_to_consumer {
@@ -307,9 +325,13 @@ impl Stream {
             .is_some_and(|d| d != b"via_upstream")
     }
 
-    /// Starts the call and remembers that the callback it runs in returned
-    /// `Pause` for it (unless the stream already ended).
+    /// Evaluates the condition (once), then starts the call and remembers
+    /// that the callback it runs in returned `Pause` for it (unless the
+    /// stream already ended).
     fn begin(&mut self) -> Action {
+        if let Some(action) = self.gate() {
+            return action;
+        }
         let action = self.start();
         if !matches!(self.state, State::Done) {
             self.paused = true;

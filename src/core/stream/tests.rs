@@ -9,6 +9,9 @@ use crate::core::host::{Headers, Metric};
 use std::cell::RefCell;
 use std::time::Duration;
 
+#[path = "parity_tests.rs"]
+mod parity;
+
 type Dispatched = (String, Headers, Vec<u8>, Duration);
 
 #[derive(Default)]
@@ -34,12 +37,20 @@ struct Fake {
     code_details: Option<&'static str>,
     /// Added to the fixed clock.
     clock: std::cell::Cell<Duration>,
+    /// Envoy no longer exposes the request headers (they went on).
+    request_headers_gone: std::cell::Cell<bool>,
 }
 
 impl Host for Fake {
     fn request_headers(&self) -> Headers {
         *self.header_copies.borrow_mut() += 1;
         self.request_headers.clone()
+    }
+    fn request_header(&self, name: &str) -> Option<String> {
+        if self.request_headers_gone.get() {
+            return None;
+        }
+        crate::core::callout::header_value(&self.request_headers, name).map(str::to_string)
     }
     fn response_headers(&self) -> Headers {
         self.response_headers.clone()
@@ -424,6 +435,10 @@ fn no_credentials_gives_500_with_advice() {
     let replies = fake.replies.borrow();
     assert_eq!(replies[0].0, 500);
     assert!(String::from_utf8_lossy(&replies[0].2).contains("AWS_ACCESS_KEY_ID"));
+    assert_eq!(
+        state(&fake, "lambda_error_key").as_deref(),
+        Some("AWS_LAMBDA_CREDENTIALS_ERROR")
+    );
 }
 
 #[test]
@@ -503,14 +518,20 @@ fn filter_state_values_carry_no_line_breaks_but_templates_see_them() {
 }
 
 #[test]
-fn error_key_is_published() {
+fn the_precise_error_key_is_published() {
     let (mut s, f) = stream(r#"{"function":"demo","maxAttempts":1}"#, with_request());
     s.on_request_headers(true);
     s.on_lambda_answer(7, h(&[(":status", "429")]), Vec::new());
     assert!(f.filter_state.borrow().contains(&(
         "lambda_error_key".to_string(),
-        "AWS_LAMBDA_INVALID_RESPONSE".to_string()
+        "AWS_LAMBDA_THROTTLED".to_string()
     )));
+    // The consumer's default answer still names the Gravitee key.
+    let body = String::from_utf8(f.replies.borrow()[0].2.clone()).unwrap();
+    assert!(
+        body.contains("\"key\":\"AWS_LAMBDA_INVALID_RESPONSE\""),
+        "{body}"
+    );
 }
 
 #[test]

@@ -1,0 +1,347 @@
+//! Gravitee parity in the stream: the condition where the scope acts,
+//! response templates chosen by the precise key and the request's `Accept`.
+
+use super::*;
+use crate::core::host::Metric;
+
+fn with_accept(accept: &str) -> Fake {
+    let mut f = with_request();
+    f.request_headers
+        .push(("accept".to_string(), accept.to_string()));
+    f
+}
+
+fn reply(f: &Fake) -> (u32, Headers, String) {
+    let replies = f.replies.borrow();
+    assert_eq!(replies.len(), 1, "one reply");
+    let (status, headers, body) = replies[0].clone();
+    (status, headers, String::from_utf8(body).unwrap())
+}
+
+/// A REQUEST-scope stream of `json` whose call is answered with `answer`
+/// (no headers: a transport failure).
+fn failed(json: &str, fake: Fake, answer: Headers) -> Rc<Fake> {
+    let (mut s, f) = stream(json, fake);
+    s.on_request_headers(true);
+    s.on_lambda_answer(7, answer, Vec::new());
+    f
+}
+
+fn content_type(headers: &Headers) -> Option<&str> {
+    crate::core::callout::header_value(headers, "content-type")
+}
+
+fn untouched(f: &Fake) {
+    assert!(f.dispatched.borrow().is_empty(), "no call");
+    assert!(f.replies.borrow().is_empty(), "no reply");
+    assert!(
+        f.filter_state.borrow().is_empty(),
+        "no variable, no filter state"
+    );
+    assert_eq!(
+        *f.resumed_request.borrow() + *f.resumed_response.borrow(),
+        0
+    );
+}
+
+/// The callback that reached the scope's phase called Lambda (and paused)
+/// or let the stream go on.
+fn ran(f: &Fake, action: Action, called: bool) {
+    assert_eq!(f.dispatched.borrow().len(), usize::from(called));
+    let expected = if called {
+        Action::Pause
+    } else {
+        Action::Continue
+    };
+    assert_eq!(action, expected);
+}
+
+const WHEN_HEADER: &str = r#""condition":"{#request.headers['x-run'] != null}""#;
+
+#[test]
+fn request_scope_condition_true_calls_false_leaves_the_stream_alone() {
+    let json = format!(r#"{{"function":"demo",{WHEN_HEADER}}}"#);
+    let (mut s, f) = stream(&json, with_request());
+    assert_eq!(s.on_request_headers(true), Action::Continue);
+    untouched(&f);
+
+    let mut fake = with_request();
+    fake.request_headers
+        .push(("x-run".to_string(), "1".to_string()));
+    let (mut s, f) = stream(&json, fake);
+    assert_eq!(s.on_request_headers(true), Action::Pause);
+    assert_eq!(f.dispatched.borrow().len(), 1);
+}
+
+#[test]
+fn an_evaluation_error_skips_with_one_warning_and_a_count() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","condition":"{#request.headers['x-user'][0]}"}"#,
+        with_request(),
+    );
+    assert_eq!(s.on_request_headers(true), Action::Continue);
+    untouched(&f);
+    assert_eq!(*f.metrics.borrow(), vec![Metric::ConditionError]);
+    let logs = f.logs.borrow();
+    let warned: Vec<_> = logs.iter().filter(|l| l.contains("skipped")).collect();
+    assert_eq!(warned.len(), 1, "{logs:?}");
+    assert!(warned[0].starts_with("[stream 3]"), "{}", warned[0]);
+    assert!(!warned[0].contains("alice"), "no request data in the log");
+}
+
+#[test]
+fn an_evaluation_error_with_fail_answers_500() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","condition":"{#request.headers['x-user'][0]}","onConditionError":"FAIL"}"#,
+        with_request(),
+    );
+    assert_eq!(s.on_request_headers(true), Action::Pause);
+    assert!(f.dispatched.borrow().is_empty());
+    let (status, _, body) = reply(&f);
+    assert_eq!(status, 500);
+    assert!(body.contains("GATEWAY_POLICY_INTERNAL_ERROR"), "{body}");
+    assert_eq!(*f.metrics.borrow(), vec![Metric::ConditionError]);
+    assert_eq!(
+        state(&f, "lambda_error_key").as_deref(),
+        Some("GATEWAY_POLICY_INTERNAL_ERROR")
+    );
+}
+
+#[test]
+fn request_content_false_on_headers_never_holds_the_body() {
+    let json = format!(
+        r#"{{"function":"demo","scope":"REQUEST_CONTENT","payload":"{{#request.content}}",{WHEN_HEADER}}}"#
+    );
+    let (mut s, f) = stream(&json, with_request());
+    assert_eq!(s.on_request_headers(false), Action::Continue);
+    assert_eq!(s.on_request_body(10, false), Action::Continue, "not held");
+    assert_eq!(s.on_request_body(10, true), Action::Continue);
+    assert_eq!(s.on_request_trailers(), Action::Continue);
+    untouched(&f);
+}
+
+#[test]
+fn request_content_condition_reading_the_body_is_evaluated_at_its_end() {
+    let json = r#"{"function":"demo","scope":"REQUEST_CONTENT","payload":"{#request.content}","condition":"{#request.content == 'go'}"}"#;
+    for (body, called) in [(&b"go"[..], true), (&b"no"[..], false)] {
+        let mut fake = with_request();
+        fake.request_body = body.to_vec();
+        let (mut s, f) = stream(json, fake);
+        assert_eq!(s.on_request_headers(false), Action::Continue);
+        assert_eq!(s.on_request_body(2, false), Action::Pause, "held");
+        // Trailers end the body too.
+        ran(&f, s.on_request_trailers(), called);
+        if !called {
+            untouched(&f);
+            assert_eq!(s.held.budget().used(), 0, "the body's budget is given back");
+        }
+    }
+}
+
+#[test]
+fn response_scopes_evaluate_on_response_headers_with_the_response() {
+    let json = r#"{"function":"demo","scope":"RESPONSE","condition":"{#response.status == 201}"}"#;
+    for (status, called) in [("201", true), ("200", false)] {
+        let (mut s, f) = stream(
+            json,
+            Fake {
+                response_headers: h(&[(":status", status)]),
+                ..with_request()
+            },
+        );
+        assert_eq!(s.on_request_headers(true), Action::Continue);
+        ran(&f, s.on_response_headers(false), called);
+    }
+}
+
+#[test]
+fn response_content_false_on_headers_leaves_the_headers_and_body_alone() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","scope":"RESPONSE_CONTENT","sendToConsumer":true,"payload":"{#response.content}","condition":"{#response.status == 201}"}"#,
+        Fake {
+            response_headers: h(&[(":status", "200"), ("content-length", "7")]),
+            response_body: b"backend".to_vec(),
+            ..Default::default()
+        },
+    );
+    assert_eq!(s.on_response_headers(false), Action::Continue);
+    assert!(
+        f.response_header_changes.borrow().is_empty(),
+        "content-length kept"
+    );
+    assert_eq!(s.on_response_body(7, true), Action::Continue);
+    untouched(&f);
+}
+
+const TEMPLATES: &str = r#""responseTemplates":{
+    "AWS_LAMBDA_THROTTLED":{"application/json":{"status":503,"headers":{"Retry-After":"1"},
+        "body":"{\"key\":\"{#error.key}\",\"status\":{#parameters['status']},\"fn\":\"{#parameters['function']}\",\"id\":\"{#parameters['awsRequestId']}\",\"parent\":\"{#parameters['parentErrorKey']}\",\"user\":\"{#request.headers['x-user'][0]}\"}"}},
+    "AWS_LAMBDA_INVALID_RESPONSE":{"text/plain":{"status":502,"body":"parent {#error.key}"}},
+    "DEFAULT":{"*/*":{"status":500,"body":"default {#error.key}"}}
+}"#;
+
+fn throttled() -> Headers {
+    h(&[
+        (":status", "429"),
+        ("x-amzn-requestid", "req-9"),
+        ("x-amzn-errortype", "TooManyRequestsException"),
+    ])
+}
+
+#[test]
+fn the_precise_keys_template_renders_error_parameters_and_request() {
+    let json = format!(r#"{{"function":"demo","maxAttempts":1,{TEMPLATES}}}"#);
+    let f = failed(
+        &json,
+        with_accept("text/plain;q=0.5, application/json"),
+        throttled(),
+    );
+    let (status, headers, body) = reply(&f);
+    assert_eq!(status, 503);
+    assert!(headers.contains(&("retry-after".to_string(), "1".to_string())));
+    // Gravitee: the first Accept value as written, unless the template sets it.
+    assert_eq!(content_type(&headers), Some("text/plain"));
+    assert_eq!(
+        body,
+        r#"{"key":"AWS_LAMBDA_THROTTLED","status":429,"fn":"demo","id":"req-9","parent":"AWS_LAMBDA_INVALID_RESPONSE","user":"alice"}"#
+    );
+}
+
+#[test]
+fn parent_then_default_then_built_in() {
+    let json = format!(r#"{{"function":"demo","maxAttempts":1,{TEMPLATES}}}"#);
+    // A timeout (no status) has no template of its own: its parent's text/plain one.
+    let f = failed(&json, with_accept("text/plain"), Vec::new());
+    assert_eq!(
+        reply(&f),
+        (
+            502,
+            h(&[("content-type", "text/plain")]),
+            "parent AWS_LAMBDA_UNREACHABLE".to_string()
+        )
+    );
+    // The parent has templates but none for JSON: the built-in answer (DEFAULT is not tried).
+    let f = failed(&json, with_accept("application/json"), Vec::new());
+    let (status, headers, body) = reply(&f);
+    assert_eq!(
+        (status, content_type(&headers)),
+        (500, Some("application/json"))
+    );
+    assert!(
+        body.contains("\"key\":\"AWS_LAMBDA_INVALID_RESPONSE\""),
+        "{body}"
+    );
+    // No parent: DEFAULT.
+    let f = failed(
+        &json,
+        with_accept("application/json"),
+        h(&[(":status", "302")]),
+    );
+    assert_eq!(reply(&f).2, "default AWS_LAMBDA_INVALID_STATUS_CODE");
+}
+
+#[test]
+fn the_built_in_answer_is_text_when_the_client_takes_no_json() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","maxAttempts":1}"#,
+        with_accept("text/html"),
+    );
+    s.on_request_headers(true);
+    s.on_lambda_answer(7, Vec::new(), Vec::new());
+    assert_eq!(
+        reply(&f),
+        (
+            500,
+            h(&[("content-type", "text/plain")]),
+            "An error occurs while invoking lambda function.".to_string()
+        )
+    );
+}
+
+#[test]
+fn response_scopes_use_the_accept_read_on_request_headers() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","scope":"RESPONSE","maxAttempts":1}"#,
+        Fake {
+            response_headers: h(&[(":status", "200")]),
+            ..with_accept("text/html")
+        },
+    );
+    s.on_request_headers(true);
+    f.request_headers_gone.set(true);
+    s.on_response_headers(false);
+    s.on_lambda_answer(7, Vec::new(), Vec::new());
+    assert_eq!(content_type(&reply(&f).1), Some("text/plain"));
+}
+
+#[test]
+fn a_template_that_fails_to_render_falls_back_counted_and_logged_once() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","maxAttempts":1,"responseTemplates":{"DEFAULT":{"*/*":{"status":418,"body":"{#request.nothing.deeper}"}}}}"#,
+        with_request(),
+    );
+    s.on_request_headers(true);
+    s.on_lambda_answer(7, Vec::new(), Vec::new());
+    let (status, headers, body) = reply(&f);
+    assert_eq!(
+        (status, content_type(&headers)),
+        (500, Some("application/json"))
+    );
+    assert!(body.contains("AWS_LAMBDA_INVALID_RESPONSE"), "{body}");
+    let count = f
+        .metrics
+        .borrow()
+        .iter()
+        .filter(|m| **m == Metric::ResponseTemplateError)
+        .count();
+    assert_eq!(count, 1);
+    let logs = f.logs.borrow();
+    assert_eq!(
+        logs.iter()
+            .filter(|l| l.contains("failed to render"))
+            .count(),
+        1,
+        "{logs:?}"
+    );
+}
+
+#[test]
+fn precise_keys_of_cluster_and_size_failures() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo"}"#,
+        Fake {
+            refuse_dispatch: true,
+            ..with_request()
+        },
+    );
+    s.on_request_headers(true);
+    assert_eq!(
+        state(&f, "lambda_error_key").as_deref(),
+        Some("AWS_LAMBDA_UNREACHABLE")
+    );
+
+    let (mut s, f) = stream(r#"{"function":"demo"}"#, with_request());
+    s.on_request_headers(true);
+    let big = vec![b'x'; crate::core::aws::answer::MAX_ANSWER_BYTES + 1];
+    s.on_lambda_answer(7, h(&[(":status", "200")]), big);
+    assert_eq!(
+        state(&f, "lambda_error_key").as_deref(),
+        Some("AWS_LAMBDA_RESPONSE_TOO_LARGE")
+    );
+    assert_eq!(reply(&f).0, 500);
+}
+
+#[test]
+fn a_template_reading_the_body_keeps_it_until_the_error() {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","scope":"REQUEST_CONTENT","payload":"x","maxAttempts":1,"responseTemplates":{"DEFAULT":{"*/*":{"status":400,"body":"got {#request.content}"}}}}"#,
+        Fake {
+            request_body: b"abc".to_vec(),
+            ..with_request()
+        },
+    );
+    s.on_request_headers(false);
+    s.on_request_body(3, true);
+    s.on_lambda_answer(7, Vec::new(), Vec::new());
+    assert_eq!(reply(&f).2, "got abc");
+}
