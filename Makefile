@@ -14,9 +14,11 @@ all: build
 target:
 	@rustup target list --installed | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
 
-# wasm-opt (Debian/Ubuntu package binaryen) shrinks the module by a further ~17 %; without it
-# the module works the same, only larger. CI installs it (.ci/run).
-WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+# wasm-opt (Debian/Ubuntu package binaryen) shrinks the module (BENCHMARKS.md); without it the
+# module works the same, only larger. CI installs it (.ci/run). `-ocimfs 0`: no function is inlined
+# into its only caller, whatever its size: the giant functions that makes cost V8 more memory to
+# compile than the bytes they save (BENCHMARKS.md, "Memory per VM").
+WASM_OPT_FLAGS := -Oz -ocimfs 0 --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
                   --enable-nontrapping-float-to-int
 
 build: target
