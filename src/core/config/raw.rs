@@ -41,6 +41,11 @@ pub struct RawConfig {
     pub properties: Option<BTreeMap<String, String>>,
     pub max_buffered_bytes: Option<u64>,
     pub invoke_on_local_replies: Option<bool>,
+    // Lambda as an API backend (see `apigw`).
+    pub payload_format: Option<String>,
+    pub response_format: Option<String>,
+    pub api_gateway: Option<crate::core::apigw::RawApiGateway>,
+    pub hold_request_headers: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
