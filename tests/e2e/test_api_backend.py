@@ -1,0 +1,256 @@
+"""Lambda as an API backend, in the real Envoy: the filter sends the request as an API
+Gateway event (payloadFormat) and turns the function's proxy response into the consumer's
+answer (responseFormat).
+
+Against the framework double (harness/framework_lambda.py), real Powertools code from
+PyPI reads the events: ``APIGatewayRestResolver`` (v1) and ``APIGatewayHttpResolver`` (v2)
+route on path, query and headers, answer 201 with cookies, a binary PNG, their own 404.
+Against moto (signatures checked), the docker-free Lambda echoes the event it received, so
+the consumer (with responseFormat RAW) and moto's record show it exactly as sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import json
+import re
+import time
+from typing import Iterator
+
+import pytest
+
+from harness import expect
+from harness.framework_lambda import PNG, FrameworkLambda
+from harness.lambda_double import LambdaDouble
+
+BLOB = bytes(range(256)) * 64  # 16 KB with every byte value: NUL, CR, LF, 0x80-0xff
+
+
+@pytest.fixture(scope="module")
+def fw() -> Iterator[FrameworkLambda]:
+    with FrameworkLambda() as d:
+        yield d
+
+
+@pytest.fixture(autouse=True)
+def _fresh_fw(request: pytest.FixtureRequest) -> None:
+    if "fw" in request.fixturenames:
+        request.getfixturevalue("fw").reset()
+
+
+def api(envoys, fw: FrameworkLambda, function: str, **extra):
+    """A listener whose function is the backend: the buffer filter after the filter holds
+    the request headers until the function answered."""
+    cfg = {
+        "region": "us-east-1",
+        "accessKey": "AKIAE2EFRAMEWORK0001",
+        "secretKey": "e2e-framework-secret",
+        "function": function,
+        "payloadFormat": "API_GATEWAY_V1" if function == "rest-v1" else "API_GATEWAY_V2",
+        "sendToConsumer": True,
+        "cluster": "lambda",
+        "endpoint": fw.url,
+        **extra,
+    }
+    return envoys.get(cfg, lambda_to=fw.port, hold_request_headers=True, tag="api")
+
+
+def raw_request(listener, method: str, path: str, headers: list[tuple[str, str]], body: bytes = b"") -> tuple[int, list[tuple[str, str]], bytes]:
+    """One HTTP/1.1 request with repeated headers (requests merges them)."""
+    conn = http.client.HTTPConnection("127.0.0.1", listener.port, timeout=10)
+    try:
+        conn.putrequest(method, path)
+        for k, v in headers:
+            conn.putheader(k, v)
+        if body:
+            conn.putheader("content-length", str(len(body)))
+        conn.endheaders(body or None)
+        r = conn.getresponse()
+        return r.status, r.getheaders(), r.read()
+    finally:
+        conn.close()
+
+
+# ----------------------------------------------------------------------------- frameworks
+@pytest.mark.parametrize("function", ["rest-v1", "http-v2"])
+def test_path_routing_and_the_frameworks_own_404(envoys, fw, backend, function):
+    listener = api(envoys, fw, function)
+    ok = listener.get("/items/42")
+    assert ok.status_code == 200, ok.text
+    assert ok.json() == {"id": "42", "route": "item"}
+    assert ok.headers["content-type"] == "application/json"
+    expect.content_length_ok(ok)
+    missing = listener.get("/nowhere")
+    assert missing.status_code == 404
+    assert missing.json() == {"statusCode": 404, "message": "Not found"}
+    expect.backend_not_called(backend)
+    paths = [e.get("path") or e.get("rawPath") for e in fw.events_of(function)]
+    assert paths == ["/items/42", "/nowhere"]
+
+
+def test_v1_multi_value_query_and_headers(envoys, fw):
+    listener = api(envoys, fw, "rest-v1")
+    got = listener.get("/search?tag=a&tag=b%20c&q=x")
+    assert got.status_code == 200, got.text
+    assert got.json() == {"query": {"tag": "b c", "q": "x"}, "multi": {"tag": ["a", "b c"], "q": ["x"]}}
+    status, _, body = raw_request(listener, "GET", "/version", [("x-api-version", "2"), ("x-multi", "1"), ("x-multi", "2")])
+    assert status == 200, body
+    assert json.loads(body) == {"version": "2", "x-multi": ["1", "2"]}
+
+
+def test_v2_query_is_comma_joined_and_headers_route(envoys, fw):
+    listener = api(envoys, fw, "http-v2")
+    assert listener.get("/search?tag=a&tag=b").json()["query"] == {"tag": "a,b"}
+    assert listener.get("/version", headers={"x-api-version": "3"}).json()["version"] == "3"
+    assert listener.get("/version").json()["version"] == "1"
+
+
+@pytest.mark.parametrize("function", ["rest-v1", "http-v2"])
+def test_json_post_answers_201_with_custom_headers_and_two_cookies(envoys, fw, backend, function):
+    listener = api(envoys, fw, function)
+    status, headers, body = raw_request(listener, "POST", "/items", [("content-type", "application/json")], b'{"name": "widget"}')
+    assert status == 201, body
+    assert json.loads(body) == {"created": {"name": "widget"}}
+    names = [k.lower() for k, _ in headers]
+    values = {k.lower(): v for k, v in headers}
+    assert values["x-created-by"] == "powertools"
+    assert values["location"] == "/items/7"
+    assert values["content-type"] == "application/json"
+    assert int(values["content-length"]) == len(body)
+    cookies = [v.split(";")[0] for k, v in headers if k.lower() == "set-cookie"]
+    assert cookies == ["session=abc", "theme=dark"], headers
+    assert names.count("content-type") == 1
+    expect.backend_not_called(backend)
+
+
+@pytest.mark.parametrize("function", ["rest-v1", "http-v2"])
+def test_binary_response_and_binary_request_body(envoys, fw, function):
+    listener = api(envoys, fw, function)
+    logo = listener.get("/logo.png")
+    assert logo.status_code == 200
+    assert logo.headers["content-type"] == "image/png"
+    assert logo.content == PNG
+    up = listener.post("/upload", body=BLOB, headers={"content-type": "application/octet-stream"})
+    assert up.status_code == 200, up.text
+    assert up.json() == {"sha256": hashlib.sha256(BLOB).hexdigest(), "length": len(BLOB), "isBase64Encoded": True}
+    event = fw.events_of(function)[-1]
+    assert base64.b64decode(event["body"]) == BLOB
+
+
+def test_a_function_exception_is_the_invalid_response_error(envoys, fw):
+    listener = api(envoys, fw, "rest-v1")
+    resp = listener.post("/items", body=b"not json", headers={"content-type": "application/json"})
+    expect.invoke_error(resp)
+
+
+# ----------------------------------------------------------------------------- malformed
+@pytest.mark.parametrize(
+    "answer,why",
+    [
+        ({"body": "no status"}, "statusCode is missing"),
+        ({"statusCode": "abc"}, "statusCode"),
+        ({"statusCode": 200, "body": {"an": "object"}}, "body"),
+        ({"statusCode": 200, "body": "%%%", "isBase64Encoded": True}, "base64"),
+        ({"statusCode": 200, "headers": {"x-bad": "a\r\nset-cookie: x=1"}}, "CR, LF or NUL"),
+        ([1, 2, 3], "object"),
+    ],
+    ids=["no-status", "bad-status", "object-body", "bad-base64", "crlf-header", "not-object"],
+)
+def test_a_malformed_proxy_response_is_a_502_with_its_key(envoys, double, double_config, backend, answer, why):
+    cfg = double_config(function="api", payload=None, scope=None, payloadFormat="API_GATEWAY_V1", sendToConsumer=True, maxAttempts=1)
+    listener = envoys.get(cfg, lambda_to="double", hold_request_headers=True)
+    double.enqueue(LambdaDouble.ok(answer))
+    resp = listener.get("/anything")
+    body = expect.error_body(resp, 502, "AWS_LAMBDA_INVALID_PROXY_RESPONSE", "The lambda function's answer is not a valid proxy response.")
+    assert why in body["details"], body
+    expect.backend_not_called(backend)
+    listener.wait_access_log("lambda_error_key=AWS_LAMBDA_INVALID_PROXY_RESPONSE")
+
+
+# ----------------------------------------------------------------------------- moto's echo
+CLF = re.compile(r"^\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000$")
+
+
+def moto_api(envoys, moto_config, fmt: str):
+    cfg = moto_config(
+        payload=None,
+        scope=None,
+        payloadFormat=fmt,
+        responseFormat="RAW",
+        sendToConsumer=True,
+        apiGateway={"stage": "prod", "resource": "/items/{id}", "stageVariables": {"color": "blue"}, "apiId": "a1b2c3", "accountId": "123456789012"},
+    )
+    return envoys.get(cfg, hold_request_headers=True, tag="echo")
+
+
+def _invoked(moto, before: int) -> dict:
+    calls = moto.invoke_calls()[before:]
+    assert len(calls) == 1, calls
+    return json.loads(calls[0]["body"])
+
+
+def test_moto_echo_shows_the_v1_event_of_a_get_and_a_post(envoys, moto, moto_config, backend):
+    listener = moto_api(envoys, moto_config, "API_GATEWAY_V1")
+    before = len(moto.invoke_calls())
+    now_ms = time.time() * 1000
+    resp = listener.get("/items/7?a=1&a=2&b=x%20y", headers={"user-agent": "e2e-agent", "x-multi": "one"})
+    assert resp.status_code == 200, resp.text
+    ev = resp.json()
+    assert ev == _invoked(moto, before), "the consumer sees exactly what moto received"
+    assert set(ev) == {
+        "resource", "path", "httpMethod", "headers", "multiValueHeaders", "queryStringParameters",
+        "multiValueQueryStringParameters", "pathParameters", "stageVariables", "requestContext", "body", "isBase64Encoded",
+    }  # fmt: skip
+    assert (ev["resource"], ev["path"], ev["httpMethod"]) == ("/items/{id}", "/items/7", "GET")
+    assert ev["queryStringParameters"] == {"a": "2", "b": "x y"}
+    assert ev["multiValueQueryStringParameters"] == {"a": ["1", "2"], "b": ["x y"]}
+    assert ev["pathParameters"] == {"id": "7"}
+    assert ev["stageVariables"] == {"color": "blue"}
+    assert ev["headers"]["user-agent"] == "e2e-agent" and ev["multiValueHeaders"]["x-multi"] == ["one"]
+    assert ev["headers"]["host"] == f"127.0.0.1:{listener.port}"
+    assert not any(k.startswith(":") for k in ev["headers"])
+    assert ev["body"] is None and ev["isBase64Encoded"] is False
+    ctx = ev["requestContext"]
+    assert (ctx["accountId"], ctx["apiId"], ctx["stage"]) == ("123456789012", "a1b2c3", "prod")
+    assert (ctx["httpMethod"], ctx["path"], ctx["resourcePath"]) == ("GET", "/prod/items/7", "/items/{id}")
+    assert ctx["domainName"] == f"127.0.0.1:{listener.port}" and ctx["protocol"] == "HTTP/1.1"
+    assert ctx["requestId"] == ev["headers"]["x-request-id"] and len(ctx["requestId"]) == 36
+    assert ctx["identity"]["sourceIp"] == "127.0.0.1" and ctx["identity"]["userAgent"] == "e2e-agent"
+    assert CLF.match(ctx["requestTime"]), ctx["requestTime"]
+    assert abs(ctx["requestTimeEpoch"] - now_ms) < 10_000
+
+    before = len(moto.invoke_calls())
+    resp = listener.post("/items/8", body=b'{"qty": 2}', headers={"content-type": "application/json"})
+    ev = resp.json()
+    assert ev == _invoked(moto, before)
+    assert (ev["httpMethod"], ev["body"], ev["isBase64Encoded"]) == ("POST", '{"qty": 2}', False)
+    assert ev["queryStringParameters"] is None and ev["multiValueQueryStringParameters"] is None
+    assert ev["pathParameters"] == {"id": "8"}
+    expect.backend_not_called(backend)
+
+
+def test_moto_echo_shows_the_v2_event_of_a_get_and_a_post(envoys, moto, moto_config):
+    listener = moto_api(envoys, moto_config, "API_GATEWAY_V2")
+    before = len(moto.invoke_calls())
+    resp = listener.get("/items/7?a=1&a=2", headers={"cookie": "s=1; t=2", "x-custom": "v"})
+    ev = resp.json()
+    assert ev == _invoked(moto, before)
+    assert (ev["version"], ev["routeKey"], ev["rawPath"], ev["rawQueryString"]) == ("2.0", "$default", "/prod/items/7", "a=1&a=2")
+    assert ev["cookies"] == ["s=1", "t=2"] and "cookie" not in ev["headers"]
+    assert ev["headers"]["x-custom"] == "v"
+    assert ev["queryStringParameters"] == {"a": "1,2"}
+    assert ev["pathParameters"] == {"id": "7"} and ev["stageVariables"] == {"color": "blue"}
+    assert "body" not in ev and ev["isBase64Encoded"] is False
+    ctx = ev["requestContext"]
+    assert ctx["http"] == {"method": "GET", "path": "/prod/items/7", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": ctx["http"]["userAgent"]}
+    assert (ctx["stage"], ctx["routeKey"], ctx["apiId"], ctx["domainPrefix"]) == ("prod", "$default", "a1b2c3", "127")
+    assert CLF.match(ctx["time"]) and isinstance(ctx["timeEpoch"], int)
+
+    before = len(moto.invoke_calls())
+    resp = listener.post("/items/9", body=BLOB, headers={"content-type": "application/octet-stream"})
+    ev = resp.json()
+    assert ev == _invoked(moto, before)
+    assert ev["isBase64Encoded"] is True and base64.b64decode(ev["body"]) == BLOB
+    assert ev["requestContext"]["http"]["method"] == "POST"
