@@ -26,6 +26,7 @@ from harness.framework_lambda import PNG, FrameworkLambda
 from harness.lambda_double import LambdaDouble
 
 BLOB = bytes(range(256)) * 64  # 16 KB with every byte value: NUL, CR, LF, 0x80-0xff
+TEXT = b"a line of text for the template's #request.content\n" * 400  # 20 KB
 
 
 @pytest.fixture(scope="module")
@@ -254,3 +255,67 @@ def test_moto_echo_shows_the_v2_event_of_a_get_and_a_post(envoys, moto, moto_con
     assert ev == _invoked(moto, before)
     assert ev["isBase64Encoded"] is True and base64.b64decode(ev["body"]) == BLOB
     assert ev["requestContext"]["http"]["method"] == "POST"
+
+
+# ----------------------------------------------------------------------------- holding the headers
+HOLD = {"allow_on_headers_stop_iteration": True}
+
+
+def slow_post(listener, path: str, body: bytes, pause_s: float = 0.3) -> tuple[int, bytes]:
+    """Headers first, the body `pause_s` later: without anything holding the headers, the
+    router has sent them upstream by the time the body is complete."""
+    conn = http.client.HTTPConnection("127.0.0.1", listener.port, timeout=10)
+    try:
+        conn.putrequest("POST", path)
+        conn.putheader("content-type", "application/octet-stream")
+        conn.putheader("content-length", str(len(body)))
+        conn.endheaders()
+        time.sleep(pause_s)
+        conn.send(body)
+        r = conn.getresponse()
+        return r.status, r.read()
+    finally:
+        conn.close()
+
+
+def test_hold_request_headers_needs_no_buffer_filter(envoys, fw, backend):
+    """allow_on_headers_stop_iteration in the Wasm config and holdRequestHeaders: the filter
+    pauses the headers itself; the body still reaches it, the backend is never contacted."""
+    cfg = {
+        "region": "us-east-1", "accessKey": "AKIAE2EFRAMEWORK0001", "secretKey": "e2e-framework-secret",
+        "function": "rest-v1", "payloadFormat": "API_GATEWAY_V1", "sendToConsumer": True,
+        "holdRequestHeaders": True, "cluster": "lambda", "endpoint": fw.url,
+    }  # fmt: skip
+    listener = envoys.get(cfg, lambda_to=fw.port, hold_request_headers=False, plugin_extra=HOLD, tag="hold")
+    big = BLOB * 20  # 320 KB, several body callbacks
+    status, body = slow_post(listener, "/upload", big)
+    assert status == 200, body
+    assert json.loads(body) == {"sha256": hashlib.sha256(big).hexdigest(), "length": len(big), "isBase64Encoded": True}
+    assert listener.get("/items/3").json() == {"id": "3", "route": "item"}
+    expect.backend_not_called(backend)
+    assert "put envoy.filters.http.buffer after this filter" not in listener.log_text(), "the headers were held: no warning"
+
+
+def test_hold_request_headers_calls_the_backend_only_after_the_function(envoys, double, double_config, backend):
+    cfg = double_config(scope="REQUEST_CONTENT", payload="{#request.content}", holdRequestHeaders=True, maxAttempts=1)
+    listener = envoys.get(cfg, lambda_to="double", hold_request_headers=False, plugin_extra=HOLD, tag="hold")
+    double.enqueue(LambdaDouble.api_error(403, "AccessDeniedException", "no"))
+    status, _ = slow_post(listener, "/upload", TEXT)
+    assert status == 500
+    expect.backend_not_called(backend)
+    status, _ = slow_post(listener, "/upload", TEXT)
+    assert status == 200
+    assert [r.body for r in backend.requests] == [TEXT], "the backend got the held body once, after the call"
+    assert double.invocations()[-1].body == TEXT
+
+
+def test_a_missing_buffer_filter_is_warned_once_naming_the_fix(envoys, double, double_config, backend):
+    cfg = double_config(scope="REQUEST_CONTENT", payload="{#request.content}", sendToConsumer=True)
+    listener = envoys.get(cfg, lambda_to="double", hold_request_headers=False, fresh=True, tag="unheld")
+    for _ in range(2):
+        status, body = slow_post(listener, "/upload", TEXT)
+        assert status == 200 and body == TEXT
+    warnings = [line for line in listener.log_text().splitlines() if "put envoy.filters.http.buffer after this filter" in line]
+    assert len(warnings) == 1, warnings
+    assert "[warning]" in warnings[0] and "holdRequestHeaders" in warnings[0]
+    assert backend.requests, "the backend was contacted before the function answered: what the warning is about"
