@@ -23,6 +23,7 @@ import pytest
 
 from harness import expect
 from harness.framework_lambda import PNG, FrameworkLambda
+from harness.httpserver import Reply
 from harness.lambda_double import LambdaDouble
 
 BLOB = bytes(range(256)) * 64  # 16 KB with every byte value: NUL, CR, LF, 0x80-0xff
@@ -319,3 +320,44 @@ def test_a_missing_buffer_filter_is_warned_once_naming_the_fix(envoys, double, d
     assert len(warnings) == 1, warnings
     assert "[warning]" in warnings[0] and "holdRequestHeaders" in warnings[0]
     assert backend.requests, "the backend was contacted before the function answered: what the warning is about"
+
+
+# ----------------------------------------------------------------------------- limits, response scopes
+def test_an_event_over_lambdas_limit_is_refused_before_calling(envoys, double, double_config, backend):
+    # Event invocations take 1 MB: the buffer filter lets 1.5 MB through, the filter refuses it.
+    cfg = double_config(function="api", payload=None, scope=None, payloadFormat="API_GATEWAY_V2", sendToConsumer=True, invocationType="Event")
+    listener = envoys.get(cfg, lambda_to="double", hold_request_headers=True, buffer_limit_bytes=2 * 1024 * 1024)
+    resp = listener.post("/big", body=b"x" * (1536 * 1024), headers={"content-type": "text/plain"})
+    expect.error_body(resp, 413, "AWS_LAMBDA_PAYLOAD_TOO_LARGE", "The lambda payload exceeds the size AWS Lambda accepts.")
+    assert double.invocations() == []
+    expect.backend_not_called(backend)
+    # Within the limit, an Event invocation has no proxy response: the Lambda API's 202.
+    resp = listener.post("/small", body=b"x" * 1024, headers={"content-type": "text/plain"})
+    assert resp.status_code == 202 and resp.content == b""
+    assert json.loads(double.invocations()[-1].body)["rawPath"] == "/small"
+
+
+PROXY_PAYLOAD = '{"statusCode": 203, "headers": {"x-from-function": "yes", "content-type": "text/plain"}, "body": "replaced by the function"}'
+
+
+def test_response_scope_replaces_status_headers_and_body(envoys, moto, moto_config, backend):
+    """moto echoes the payload template, which is a proxy response here."""
+    backend.always(Reply(201, {"content-type": "application/json", "x-backend": "scripted"}, {"from": "backend"}))
+    cfg = moto_config(scope="RESPONSE", sendToConsumer=True, responseFormat="API_GATEWAY_V1", payload=PROXY_PAYLOAD)
+    resp = envoys.get(cfg).get("/thing")
+    assert resp.status_code == 203, resp.text
+    assert resp.text == "replaced by the function"
+    assert resp.headers["x-from-function"] == "yes" and resp.headers["content-type"] == "text/plain"
+    assert "x-backend" not in resp.headers
+    expect.content_length_ok(resp)
+    assert len(backend.requests) == 1
+
+
+def test_response_content_scope_replaces_only_the_body(envoys, moto, moto_config, backend):
+    backend.always(Reply(201, {"content-type": "application/json", "x-backend": "scripted"}, {"from": "backend"}))
+    cfg = moto_config(scope="RESPONSE_CONTENT", sendToConsumer=True, responseFormat="API_GATEWAY_V1", payload=PROXY_PAYLOAD)
+    resp = envoys.get(cfg).get("/thing")
+    assert resp.status_code == 201, "the backend's status had gone when the function answered"
+    assert resp.headers["x-backend"] == "scripted"
+    assert resp.text == "replaced by the function"
+    expect.content_length_ok(resp)
