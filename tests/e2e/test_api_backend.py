@@ -23,6 +23,7 @@ import pytest
 
 from harness import expect
 from harness.framework_lambda import PNG, FrameworkLambda
+from harness.envoy import validate
 from harness.httpserver import Reply
 from harness.lambda_double import LambdaDouble
 
@@ -361,3 +362,30 @@ def test_response_content_scope_replaces_only_the_body(envoys, moto, moto_config
     assert resp.headers["x-backend"] == "scripted"
     assert resp.text == "replaced by the function"
     expect.content_length_ok(resp)
+
+
+# ----------------------------------------------------------------------------- configuration
+API_BASE = {"function": "api", "endpoint": "http://127.0.0.1:5000", "accessKey": "AKIAEXAMPLEKEY000001", "secretKey": "e2e-secret", "payloadFormat": "API_GATEWAY_V1"}
+
+
+@pytest.mark.parametrize(
+    "extra,words",
+    [
+        ({"scope": "REQUEST"}, ["field `scope`", "use REQUEST_CONTENT"]),
+        ({"scope": "RESPONSE_CONTENT"}, ["field `scope`", "use REQUEST_CONTENT"]),
+        ({"payload": "{#request.content}"}, ["field `payload`", "remove one of them"]),
+        ({"responseFormat": "API_GATEWAY_V3"}, ["field `responseFormat`", "API_GATEWAY_V2"]),
+        ({"apiGateway": {"resource": "/items/{id"}}, ["apiGateway.resource"]),
+    ],
+    ids=["request-scope", "response-content-scope", "payload-with-event", "bad-response-format", "bad-resource"],
+)
+def test_event_formats_are_refused_where_they_cannot_work(wasm_module, extra, words):
+    ok, out = validate({**API_BASE, **extra})
+    assert not ok
+    for w in words:
+        assert w in out, out[-2000:]
+
+
+def test_event_formats_validate_without_a_scope(wasm_module):
+    ok, out = validate({**API_BASE, "sendToConsumer": True, "apiGateway": {"stage": "prod", "resource": "/{proxy+}"}})
+    assert ok, out[-2000:]
