@@ -26,6 +26,7 @@ from harness.framework_lambda import PNG, FrameworkLambda
 from harness.envoy import validate
 from harness.httpserver import Reply
 from harness.lambda_double import LambdaDouble
+from harness.util import wait_for
 
 BLOB = bytes(range(256)) * 64  # 16 KB with every byte value: NUL, CR, LF, 0x80-0xff
 TEXT = b"a line of text for the template's #request.content\n" * 400  # 20 KB
@@ -295,6 +296,7 @@ def test_hold_request_headers_needs_no_buffer_filter(envoys, fw, backend):
     assert json.loads(body) == {"sha256": hashlib.sha256(big).hexdigest(), "length": len(big), "isBase64Encoded": True}
     assert listener.get("/items/3").json() == {"id": "3", "route": "item"}
     expect.backend_not_called(backend)
+    time.sleep(0.3)  # Envoy writes its log file every 100 ms
     assert "put envoy.filters.http.buffer after this filter" not in listener.log_text(), "the headers were held: no warning"
 
 
@@ -317,6 +319,8 @@ def test_a_missing_buffer_filter_is_warned_once_naming_the_fix(envoys, double, d
     for _ in range(2):
         status, body = slow_post(listener, "/upload", TEXT)
         assert status == 200 and body == TEXT
+    wait_for(lambda: "put envoy.filters.http.buffer after this filter" in listener.log_text(), timeout=5, what="the warning")
+    time.sleep(0.3)  # a second one would have been flushed by now
     warnings = [line for line in listener.log_text().splitlines() if "put envoy.filters.http.buffer after this filter" in line]
     assert len(warnings) == 1, warnings
     assert "[warning]" in warnings[0] and "holdRequestHeaders" in warnings[0]
