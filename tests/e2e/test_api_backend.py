@@ -393,3 +393,22 @@ def test_event_formats_are_refused_where_they_cannot_work(wasm_module, extra, wo
 def test_event_formats_validate_without_a_scope(wasm_module):
     ok, out = validate({**API_BASE, "sendToConsumer": True, "apiGateway": {"stage": "prod", "resource": "/{proxy+}"}})
     assert ok, out[-2000:]
+
+
+def test_envoy_format_event_and_answer(envoys, moto, moto_config, double, double_config):
+    """ENVOY: the envelope of Envoy's native aws_lambda filter, both ways."""
+    listener = moto_api(envoys, moto_config, "ENVOY")
+    before = len(moto.invoke_calls())
+    ev = listener.get("/orders/7?x=1&x=2&y=%20", headers={"x-custom": "v"}).json()
+    assert ev == _invoked(moto, before)
+    assert set(ev) == {"raw_path", "method", "headers", "query_string_parameters", "body", "is_base64_encoded"}
+    assert (ev["raw_path"], ev["method"], ev["body"], ev["is_base64_encoded"]) == ("/orders/7?x=1&x=2&y=%20", "GET", "", False)
+    assert ev["query_string_parameters"] == {"x": "1", "y": "%20"} and ev["headers"]["x-custom"] == "v"
+
+    cfg = double_config(function="api", payload=None, scope=None, payloadFormat="ENVOY", sendToConsumer=True)
+    api_listener = envoys.get(cfg, lambda_to="double", hold_request_headers=True)
+    double.enqueue(LambdaDouble.ok({"status_code": 409, "headers": {"x-why": "taken"}, "cookies": ["a=1", "b=2"], "body": "conflict"}))
+    resp = api_listener.get("/anything")
+    assert (resp.status_code, resp.text, resp.headers["x-why"]) == (409, "conflict", "taken")
+    assert resp.headers["content-type"] == "application/json"
+    assert sorted(resp.cookies.keys()) == ["a", "b"]
