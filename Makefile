@@ -87,7 +87,7 @@ idle: build venv
 
 # Fuzz each target for FUZZ_SECONDS (libFuzzer needs nightly); new inputs go to the gitignored
 # fuzz/corpus/<target>, the checked-in seeds stay as they are.
-FUZZ_TARGETS ?= template config answer reply
+FUZZ_TARGETS ?= template config answer reply proxy_response
 FUZZ_SECONDS ?= 60
 
 fuzz:

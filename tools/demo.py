@@ -9,7 +9,9 @@
 after the set-up calls, moto verifies every SigV4 signature; creates an IAM user with an
 access key and the `demo` function; then starts Envoy (envoy/envoy.yaml, from the
 repository root) with that key in its environment (AWS_ACCESS_KEY_ID /
-AWS_SECRET_ACCESS_KEY, forwarded to the Wasm VM by `host_env_keys`). Ctrl-C stops both.
+AWS_SECRET_ACCESS_KEY, forwarded to the Wasm VM by `host_env_keys`); and a local Lambda
+Invoke API on 127.0.0.1:5001 that runs a Powertools app (tests/e2e/harness/framework_lambda.py),
+the API of :10003. Ctrl-C stops them.
 Logs: tests/e2e/.logs/demo-*.log.
 """
 
@@ -30,7 +32,8 @@ REPO = Path(__file__).resolve().parent.parent
 MODULE = REPO / "target" / "wasm32-wasip1" / "release" / "envoy_lambda_policy.wasm"
 ENVOY_CONFIG = REPO / "envoy" / "envoy.yaml"
 MOTO_PORT = 5000
-PORTS = (10000, 10001, 10002, 9901)
+API_LAMBDA_PORT = 5001  # the Powertools app behind :10003 (cluster api_lambda)
+PORTS = (10000, 10001, 10002, 10003, 9901)
 
 
 def _zip() -> bytes:
@@ -73,18 +76,20 @@ def setup_only(endpoint: str, timeout: float = 60.0) -> int:
 def run() -> int:
     sys.path.insert(0, str(REPO / "tests" / "e2e"))
     from harness.envoy import envoy_binary  # noqa: E402 - the test harness is the demo's library
+    from harness.framework_lambda import FrameworkLambda
     from harness.moto import Moto
     from harness.util import log_dir, port_open, register_process, stop_process, wait_for
 
     if not MODULE.exists():
         print(f"{MODULE} is missing: run `make build` first", file=sys.stderr)
         return 1
-    busy = [p for p in (MOTO_PORT, *PORTS) if port_open(p)]
+    busy = [p for p in (MOTO_PORT, API_LAMBDA_PORT, *PORTS) if port_open(p)]
     if busy:
         print(f"ports already in use on 127.0.0.1: {busy} (another demo running?)", file=sys.stderr)
         return 1
 
     moto = Moto(port=MOTO_PORT, log_name="demo-moto")
+    api_lambda = FrameworkLambda(port=API_LAMBDA_PORT)
     envoy_proc = None
     stopping = False
 
@@ -96,6 +101,7 @@ def run() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         moto.start()
+        api_lambda.start()
         world = moto.setup()  # creates user, key, role, `demo` and `echo`; then auth is on
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(AWS_ACCESS_KEY_ID=world.access_key, AWS_SECRET_ACCESS_KEY=world.secret_key)
@@ -124,6 +130,7 @@ def run() -> int:
             f"""
 moto (Lambda, IAM, STS; signatures checked) on http://127.0.0.1:{MOTO_PORT}   log: {moto.log_path}
 Envoy with envoy/envoy.yaml                                    log: {envoy_log}
+a Powertools app behind a local Lambda Invoke API on http://127.0.0.1:{API_LAMBDA_PORT} (the API of :10003)
 IAM user {world.user_arn}, key {world.access_key} (in Envoy's environment only)
 
 Try:
@@ -133,10 +140,16 @@ Try:
   # the Lambda is called in addition; the demo backend answers, and echoes the variable
   # the filter published as filter state (x-seen-lambda-path)
   curl -si http://127.0.0.1:10001/hello
+  # a function is the API: Powertools routes the API Gateway v2 event, its proxy
+  # response is the answer (status, headers, two cookies, body)
+  curl -si http://127.0.0.1:10003/items/42
+  curl -si -X POST http://127.0.0.1:10003/items -H 'content-type: application/json' -d '{{"name": "widget"}}'
+  curl -s 'http://127.0.0.1:10003/search?tag=a&tag=b'
+  curl -si http://127.0.0.1:10003/nowhere
   # Envoy's view
   curl -s http://127.0.0.1:9901/stats | grep -E 'cluster.lambda.upstream_rq_(total|2xx)'
 
-Ctrl-C stops Envoy and moto.""",
+Ctrl-C stops them.""",
             flush=True,
         )
         while not stopping:
@@ -152,7 +165,8 @@ Ctrl-C stops Envoy and moto.""",
         if envoy_proc is not None:
             stop_process(envoy_proc)
         moto.stop()
-        print("stopped Envoy and moto")
+        api_lambda.stop()
+        print("stopped Envoy, moto and the API's Lambda")
 
 
 def main(argv: list[str] | None = None) -> int:

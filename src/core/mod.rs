@@ -1,8 +1,6 @@
 //! The host-free core of the filter. Nothing in here talks to the proxy:
 //! the wasm glue drives it through the [`host::Host`] trait.
 
-// Wired into the stream by the API Gateway change that follows.
-#[allow(dead_code, unused_imports)]
 pub mod apigw;
 pub mod aws;
 pub(crate) mod callout;

@@ -14,7 +14,7 @@ import re
 import pytest
 
 from harness.envoy import Topology, render_bootstrap, start_expect_failure, validate_yaml
-from harness.util import free_port
+from harness.util import free_port, wait_for
 
 GOOD = {"function": "demo", "endpoint": "http://127.0.0.1:5000", "accessKey": "AKIAEXAMPLEKEY000001", "secretKey": "e2e-secret"}
 
@@ -135,5 +135,10 @@ def test_ssl_and_connect_timeout_are_accepted_by_a_running_envoy(envoys, moto, m
 
     assert resp.status_code == 200, resp.text
     assert resp.json() == {"ssl": "ignored"}
-    warnings = [line for line in envoy.log_text().splitlines() if "[wasm]" in line and ("ssl" in line or "connectionTimeoutMs" in line)]
+    # Envoy writes its log file every 100 ms: wait for the lines rather than race the flush.
+    warnings = wait_for(
+        lambda: [line for line in envoy.log_text().splitlines() if "[wasm]" in line and ("ssl" in line or "connectionTimeoutMs" in line)],
+        timeout=5,
+        what="the warnings about ssl/connectionTimeoutMs in Envoy's log",
+    )
     assert warnings, "the filter says once that ssl/connectionTimeoutMs belong to the Envoy cluster"

@@ -39,15 +39,15 @@ def test_envoy_yaml_validates_from_the_repo_root(wasm_module):
 def test_envoy_yaml_uses_the_built_module_and_environment_credentials():
     bootstrap = yaml.safe_load((ENVOY_DIR / "envoy.yaml").read_text())
     configs = _wasm_configs(bootstrap)
-    assert len(configs) == 2
+    assert len(configs) == 3
     for c in configs:
         assert c["vm_config"]["code"]["local"]["filename"] == MODULE_REL
         assert c["vm_config"]["runtime"] == "envoy.wasm.runtime.v8"
         assert set(c["vm_config"]["environment_variables"]["host_env_keys"]) >= {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
         plugin = json.loads(c["configuration"]["value"])
         assert "accessKey" not in plugin and "secretKey" not in plugin, "no key in a shipped file"
-        assert plugin["function"] == "demo"
-        assert plugin["endpoint"] == "http://127.0.0.1:5000"
+    plugins = [json.loads(c["configuration"]["value"]) for c in configs]
+    assert [(p["function"], p["endpoint"]) for p in plugins] == [("demo", "http://127.0.0.1:5000")] * 2 + [("http-v2", "http://127.0.0.1:5001")]
 
 
 def test_envoy_docker_yaml_validates_with_the_module_path_substituted(wasm_module):
@@ -102,25 +102,42 @@ def test_istio_example_is_consistent(wasm_module):
     assert ok, out[-3000:]
 
 
-def _native_copy(moto_port: int) -> tuple[str, Topology, dict[int, int]]:
-    """envoy/envoy.yaml with its fixed ports moved to free ones (moto's for 5000)."""
+def _native_copy(moto_port: int, api_port: int) -> tuple[str, Topology, dict[int, int]]:
+    """envoy/envoy.yaml with its fixed ports moved to free ones (moto's for 5000, the
+    framework Lambda double's for 5001)."""
     text = (ENVOY_DIR / "envoy.yaml").read_text()
-    mapping = {10000: free_port(), 10001: free_port(), 10002: free_port(), 9901: free_port(), 5000: moto_port}
+    mapping = {10000: free_port(), 10001: free_port(), 10002: free_port(), 10003: free_port(), 9901: free_port(), 5000: moto_port, 5001: api_port}
     text = re.sub(r"port_value: (\d+)", lambda m: f"port_value: {mapping.get(int(m.group(1)), int(m.group(1)))}", text)
-    text = text.replace("127.0.0.1:5000", f"127.0.0.1:{moto_port}")
+    text = text.replace("127.0.0.1:5000", f"127.0.0.1:{moto_port}").replace("127.0.0.1:5001", f"127.0.0.1:{api_port}")
     topo = Topology(lambda_port=moto_port, sts_port=moto_port, backend_port=mapping[10002], listener_port=mapping[10000], admin_port=mapping[9901])
     return text, topo, mapping
 
 
 def test_envoy_yaml_runs_natively_against_moto(wasm_module, moto, world):
-    text, topo, ports = _native_copy(moto.port)
+    from harness.framework_lambda import FrameworkLambda
+
+    with FrameworkLambda() as api_lambda:
+        _run_native(moto, world, api_lambda)
+
+
+def _run_native(moto, world, api_lambda) -> None:
+    import requests
+
+    text, topo, ports = _native_copy(moto.port, api_lambda.port)
     envoy = Envoy(text, topo, tag="shipped", process_env={"AWS_ACCESS_KEY_ID": world.access_key, "AWS_SECRET_ACCESS_KEY": world.secret_key})
     with envoy:
+        api = f"http://127.0.0.1:{ports[10003]}"
+        item = requests.get(f"{api}/items/42", timeout=10)
+        assert item.status_code == 200 and item.json() == {"id": "42", "route": "item"}, item.text
+        created = requests.post(f"{api}/items", json={"name": "widget"}, timeout=10)
+        assert created.status_code == 201 and created.json() == {"created": {"name": "widget"}}, created.text
+        assert created.headers["x-created-by"] == "powertools"
+        assert sorted(created.cookies.keys()) == ["session", "theme"]
+        assert requests.get(f"{api}/nowhere", timeout=10).status_code == 404
+
         answered = envoy.get("/hello")
         assert answered.status_code == 200, answered.text
         assert answered.json() == {"message": "hello from Lambda", "method": "GET", "path": "/hello"}
-
-        import requests
 
         alongside = requests.get(f"http://127.0.0.1:{ports[10001]}/hello", timeout=10)
         assert alongside.status_code == 200, alongside.text

@@ -30,8 +30,13 @@ mod tests_response_headers;
 mod tests_settings;
 
 pub use api_gateway::{ApiGateway, RawApiGateway};
-pub use error::FieldError;
 pub use event::{build_event, HttpRequest};
-pub use resource::Resource;
-pub use response::{map_response, ProxyResponse};
-pub use settings::{check_scope, validate, PayloadFormat, RawSettings, ResponseFormat, Settings};
+pub use response::map_response;
+pub use settings::{validate, RawSettings, ResponseFormat, Settings};
+#[cfg(any(test, feature = "testing"))]
+pub use {
+    error::FieldError,
+    resource::Resource,
+    response::ProxyResponse,
+    settings::{check_scope, PayloadFormat},
+};

@@ -61,13 +61,14 @@ pub struct Settings {
     pub api_gateway: ApiGateway,
 }
 
-/// The three fields as the plugin configuration holds them, whether `payload` is set (a
-/// non-blank template) and `sendToConsumer`.
+/// The three fields as the plugin configuration holds them, the `scope` as written (None:
+/// not set), whether `payload` is set (a non-blank template) and `sendToConsumer`.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct RawSettings<'a> {
     pub payload_format: Option<&'a str>,
     pub response_format: Option<&'a str>,
     pub api_gateway: Option<&'a RawApiGateway>,
+    pub scope: Option<&'a str>,
     pub payload_set: bool,
     pub send_to_consumer: bool,
 }
@@ -131,7 +132,17 @@ pub fn validate(raw: RawSettings<'_>) -> Result<(Settings, Vec<String>), FieldEr
             ),
         ));
     }
+    let scope = raw.scope.map(str::trim).filter(|s| !s.is_empty());
+    if let Some(scope) = scope {
+        check_scope(payload_format, scope)?;
+    }
     let mut warnings = Vec::new();
+    if scope == Some("RESPONSE_CONTENT") && response_format != R::Raw && raw.send_to_consumer {
+        warnings.push(format!(
+            "responseFormat {} in RESPONSE_CONTENT: the backend's status and headers have gone to the consumer when the function answers, so only the body is replaced (use RESPONSE to replace all three)",
+            response_format.as_str()
+        ));
+    }
     let explicit_response = raw.response_format.is_some_and(|v| !v.trim().is_empty());
     if explicit_response && response_format != R::Raw && !raw.send_to_consumer {
         warnings.push(format!(
@@ -159,17 +170,28 @@ pub fn validate(raw: RawSettings<'_>) -> Result<(Settings, Vec<String>), FieldEr
         warnings,
     ))
 }
-/// The scope rule, given the scope as configured (`REQUEST`, `REQUEST_CONTENT`, …):
-/// a format built from the whole request needs its body, which `REQUEST` never reads.
+/// The scope rule, given the scope as configured (`REQUEST`, `REQUEST_CONTENT`, …): a
+/// format built from the whole request needs its body, which `REQUEST` never reads, and
+/// which the response scopes no longer have (the filter does not keep it past the
+/// request). Without a `scope`, these formats run in `REQUEST_CONTENT`.
 pub fn check_scope(payload_format: PayloadFormat, scope: &str) -> Result<(), FieldError> {
-    if payload_format.describes_request() && scope == "REQUEST" {
-        return Err(err(
+    if !payload_format.describes_request() {
+        return Ok(());
+    }
+    let format = payload_format.as_str();
+    match scope {
+        "REQUEST" => Err(err(
             "scope",
             format!(
-                "REQUEST does not read the request body, which a payloadFormat {} event carries: use REQUEST_CONTENT (with Envoy's buffer filter after this one)",
-                payload_format.as_str()
+                "REQUEST does not read the request body, which a payloadFormat {format} event carries: use REQUEST_CONTENT (the default for this format; with Envoy's buffer filter after this one, or holdRequestHeaders)"
             ),
-        ));
+        )),
+        "RESPONSE" | "RESPONSE_CONTENT" => Err(err(
+            "scope",
+            format!(
+                "a payloadFormat {format} event describes the request, whose body is gone by {scope}: use REQUEST_CONTENT (the function is then the backend, with sendToConsumer), or payloadFormat TEMPLATE with a payload in response scopes"
+            ),
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }

@@ -112,14 +112,55 @@ fn a_payload_template_goes_only_with_template() {
 #[test]
 fn request_scope_is_refused_with_advice_for_event_formats() {
     for format in [P::ApiGatewayV1, P::ApiGatewayV2, P::Envoy] {
-        let e = check_scope(format, "REQUEST").unwrap_err();
-        assert_eq!(e.field, "scope");
-        assert!(e.reason.contains("use REQUEST_CONTENT"), "{}", e.reason);
-        for ok in ["REQUEST_CONTENT", "RESPONSE", "RESPONSE_CONTENT"] {
-            assert!(check_scope(format, ok).is_ok());
+        for scope in ["REQUEST", "RESPONSE", "RESPONSE_CONTENT"] {
+            let e = check_scope(format, scope).unwrap_err();
+            assert_eq!(e.field, "scope");
+            assert!(e.reason.contains("use REQUEST_CONTENT"), "{}", e.reason);
         }
+        assert!(check_scope(format, "REQUEST_CONTENT").is_ok());
     }
-    assert!(check_scope(P::Template, "REQUEST").is_ok());
+    for scope in ["REQUEST", "REQUEST_CONTENT", "RESPONSE", "RESPONSE_CONTENT"] {
+        assert!(check_scope(P::Template, scope).is_ok());
+    }
+}
+
+#[test]
+fn validate_applies_the_scope_rule_and_notes_what_response_content_cannot_replace() {
+    let e = validate(RawSettings {
+        payload_format: Some("API_GATEWAY_V2"),
+        scope: Some("REQUEST"),
+        ..RawSettings::default()
+    })
+    .unwrap_err();
+    assert_eq!(e.field, "scope");
+    for scope in [None, Some(""), Some("REQUEST_CONTENT")] {
+        assert!(validate(RawSettings {
+            payload_format: Some("API_GATEWAY_V2"),
+            scope,
+            ..RawSettings::default()
+        })
+        .is_ok());
+    }
+    let (_, warnings) = validate(RawSettings {
+        response_format: Some("API_GATEWAY_V1"),
+        scope: Some("RESPONSE_CONTENT"),
+        send_to_consumer: true,
+        ..RawSettings::default()
+    })
+    .unwrap();
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0].contains("only the body is replaced"),
+        "{warnings:?}"
+    );
+    let (_, warnings) = validate(RawSettings {
+        response_format: Some("API_GATEWAY_V1"),
+        scope: Some("RESPONSE"),
+        send_to_consumer: true,
+        ..RawSettings::default()
+    })
+    .unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
 }
 
 #[test]

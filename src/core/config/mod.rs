@@ -2,6 +2,7 @@
 //! [`raw`] mirrors the JSON, [`validate`] turns it into the runtime [`Config`]
 //! that every stream shares.
 
+mod apigw;
 mod credentials;
 mod fields;
 #[cfg(test)]
@@ -98,6 +99,12 @@ pub struct Config {
     pub on_condition_error: OnConditionError,
     /// `function`, `region` and `qualifier` of every failure's `#parameters`.
     pub error_params: ErrorParams,
+    /// `payloadFormat`, `responseFormat`, `apiGateway`: the function as an API backend.
+    pub apigw: crate::core::apigw::Settings,
+    /// `holdRequestHeaders`: REQUEST_CONTENT pauses the request headers itself (the
+    /// listener's Wasm config sets `allow_on_headers_stop_iteration: true`), so no
+    /// buffer filter is needed after this one.
+    pub hold_request_headers: bool,
 }
 
 /// Retries of throttled, 5xx and failed calls, as AWS SDKs do.

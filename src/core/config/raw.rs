@@ -46,6 +46,11 @@ pub struct RawConfig {
     pub response_templates: Option<crate::core::reply::RawResponseTemplates>,
     pub condition: Option<String>,
     pub on_condition_error: Option<String>,
+    // Lambda as an API backend (see `apigw`).
+    pub payload_format: Option<String>,
+    pub response_format: Option<String>,
+    pub api_gateway: Option<crate::core::apigw::RawApiGateway>,
+    pub hold_request_headers: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -70,10 +70,15 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
         warnings.push("`connectionTimeoutMs` is ignored inside Envoy: set connect_timeout on the Lambda cluster".to_string());
     }
 
+    let (apigw, hold_request_headers) = super::apigw::from_raw(&raw, &mut warnings)?;
     let scope = one_of(
         "scope",
         raw.scope.clone(),
-        Scope::Request,
+        if apigw.payload_format.describes_request() {
+            Scope::RequestContent
+        } else {
+            Scope::Request
+        },
         &[
             ("REQUEST", Scope::Request),
             ("REQUEST_CONTENT", Scope::RequestContent),
@@ -180,11 +185,15 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
             .chain(variables.iter().map(|v| &v.value))
             .chain(gravitee.templates())
     };
+    // An event is built from the whole request: headers, body and the caller's address.
+    let event = apigw.payload_format.describes_request();
     let needs = Needs {
-        request: templates().any(|t| t.references("request")),
-        request_headers: templates().any(|t| !t.reads_only("request", "content")),
-        addresses: templates()
-            .any(|t| t.source().contains("remoteAddress") || t.source().contains("localAddress")),
+        request: event || templates().any(|t| t.references("request")),
+        request_headers: event || templates().any(|t| !t.reads_only("request", "content")),
+        addresses: event
+            || templates().any(|t| {
+                t.source().contains("remoteAddress") || t.source().contains("localAddress")
+            }),
         bodies_after_call: gravitee.bodies_after_call()
             || variables
                 .iter()
@@ -239,6 +248,8 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
             response_templates: gravitee.response_templates,
             condition: gravitee.condition,
             on_condition_error: gravitee.on_condition_error,
+            apigw,
+            hold_request_headers,
         },
         warnings,
     })

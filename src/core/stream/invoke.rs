@@ -223,6 +223,11 @@ impl Stream {
         if !self.cfg.send_to_consumer {
             return self.finish(End::Continue);
         }
+        match self.proxy_end(&answer) {
+            Some(Ok(end)) => return self.finish(end),
+            Some(Err(e)) => return self.finish_err(e),
+            None => {}
+        }
         let status = answer.status.map(u32::from).unwrap_or(200);
         let headers = self.consumer_headers(&answer);
         let body = Rc::try_unwrap(answer)

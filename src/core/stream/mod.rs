@@ -2,6 +2,7 @@
 //! paused stream ends in [`Stream::finish`], which either resumes it or
 //! sends the local reply.
 
+mod backend;
 pub mod budget;
 mod finish;
 mod gate;
@@ -179,6 +180,11 @@ impl Stream {
                 // callback would come. The headers go on; the body is held below.
                 self.log(LogLevel::Debug, format_args!("buffering the request body"));
                 self.state = State::Buffering;
+                if self.cfg.hold_request_headers {
+                    // The listener lets a headers pause be a plain stop (its Wasm config
+                    // sets allow_on_headers_stop_iteration): the body still comes here.
+                    return Action::Pause;
+                }
                 Action::Continue
             }
             _ => Action::Continue,
@@ -379,8 +385,12 @@ impl Stream {
 
     /// The phase has come: build the payload, get credentials, invoke.
     fn start(&mut self) -> Action {
+        self.check_request_held();
         let payload = match &self.cfg.payload {
-            None => Vec::new(),
+            None => match self.event_payload() {
+                Ok(event) => event,
+                Err(e) => return self.fail(e),
+            },
             Some(t) => match t.render(&self.root(None)) {
                 Ok(p) => p.into_bytes(),
                 Err(e) => {

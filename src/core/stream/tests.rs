@@ -35,6 +35,8 @@ struct Fake {
     timers: RefCell<Vec<Option<Duration>>>,
     /// `response.code_details` (None: the attribute is not there).
     code_details: Option<&'static str>,
+    /// `upstream.address` (None: no upstream request yet).
+    upstream_address: Option<&'static str>,
     /// Added to the fixed clock.
     clock: std::cell::Cell<Duration>,
     /// Envoy no longer exposes the request headers (they went on).
@@ -65,6 +67,9 @@ impl Host for Fake {
         match path {
             ["upstream_var"] => Some(b"from-filter-state".to_vec()),
             ["response", "code_details"] => self.code_details.map(|d| d.as_bytes().to_vec()),
+            ["source", "address"] => Some(b"203.0.113.7:50000".to_vec()),
+            ["request", "protocol"] => Some(b"HTTP/1.1".to_vec()),
+            ["upstream", "address"] => self.upstream_address.map(|a| a.as_bytes().to_vec()),
             _ => None,
         }
     }
@@ -633,3 +638,6 @@ fn no_retry_when_disabled_or_out_of_budget() {
 
 #[path = "reliability_tests.rs"]
 mod reliability;
+
+#[path = "backend_tests.rs"]
+mod backend;

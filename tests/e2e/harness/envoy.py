@@ -102,9 +102,11 @@ def wasm_filter(
     name: str = "envoy_lambda_policy",
     root_id: str = "",
     fail_open: bool = False,
+    plugin_extra: Mapping[str, Any] | None = None,
 ) -> dict:
     """The ``envoy.filters.http.wasm`` entry. ``configuration`` is the plugin configuration:
-    a dict is JSON-encoded, a str is passed verbatim (to test invalid JSON)."""
+    a dict is JSON-encoded, a str is passed verbatim (to test invalid JSON). ``plugin_extra``:
+    more fields of Envoy's ``PluginConfig`` (``allow_on_headers_stop_iteration``)."""
     value = configuration if isinstance(configuration, str) else json.dumps(configuration)
     vm_config: dict[str, Any] = {
         "vm_id": name,
@@ -126,6 +128,7 @@ def wasm_filter(
     }
     if fail_open:
         config["fail_open"] = True
+    config.update(plugin_extra or {})
     return {
         "name": "envoy.filters.http.wasm",
         "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm", "config": config},
@@ -170,6 +173,7 @@ def render_listener(
     hold_request_headers: bool | None = None,
     route_cluster: str = "backend",
     hcm_extra: Mapping[str, Any] | None = None,
+    plugin_extra: Mapping[str, Any] | None = None,
 ) -> dict:
     """One listener: HCM -> [wasm filter] -> [buffer] -> router -> cluster ``backend``, with
     the ``x-lambda-<name>`` request headers taken from filter state, and an access log.
@@ -197,7 +201,7 @@ def render_listener(
         "route_config": {"name": name, "virtual_hosts": [{"name": "all", "domains": ["*"], "routes": [route]}]},
         "http_filters": [
             *extra_http_filters_before,
-            wasm_filter(configuration, module, env=env, host_env_keys=host_env_keys),
+            wasm_filter(configuration, module, env=env, host_env_keys=host_env_keys, plugin_extra=plugin_extra),
             *([buffer_filter(buffer_limit_bytes or 1024 * 1024)] if hold_request_headers else []),
             {"name": "envoy.filters.http.router", "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}},
         ],

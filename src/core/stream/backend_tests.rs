@@ -1,0 +1,316 @@
+//! The function as an API backend, against the fake host of the stream tests: the
+//! event sent in place of the template, the proxy response as the consumer's answer,
+//! the limits, `holdRequestHeaders` and the missing-buffer-filter warning.
+
+use super::*;
+use base64::Engine;
+use serde_json::{json, Value};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+fn api(extra: &str) -> String {
+    format!(r#"{{"function":"api","payloadFormat":"API_GATEWAY_V1","sendToConsumer":true{extra}}}"#)
+}
+
+fn posted(body: &[u8], content_type: &str) -> Fake {
+    let mut headers = request();
+    headers.push(("content-type".to_string(), content_type.to_string()));
+    headers.push(("x-request-id".to_string(), "rid-1".to_string()));
+    Fake {
+        request_headers: headers,
+        request_body: body.to_vec(),
+        ..Default::default()
+    }
+}
+
+/// Runs a request with this body through the headers and body callbacks.
+fn send_body(s: &mut Stream, len: usize) -> Action {
+    assert_eq!(s.on_request_headers(false), Action::Continue);
+    s.on_request_body(len, true)
+}
+
+fn sent_event(f: &Fake) -> Value {
+    serde_json::from_slice(&f.dispatched.borrow()[0].2).unwrap()
+}
+
+fn reply(f: &Fake) -> (u32, Headers, Vec<u8>) {
+    f.replies.borrow()[0].clone()
+}
+
+#[test]
+fn the_v1_event_replaces_the_template_and_the_proxy_response_is_the_answer() {
+    let (mut s, f) = stream(&api(""), posted(br#"{"name":"w"}"#, "application/json"));
+    assert_eq!(send_body(&mut s, 12), Action::Pause);
+    let ev = sent_event(&f);
+    assert_eq!(ev["httpMethod"], "POST");
+    assert_eq!(ev["path"], "/orders");
+    assert_eq!(
+        ev["multiValueQueryStringParameters"],
+        json!({"q": ["1", "2"]})
+    );
+    assert_eq!(ev["body"], r#"{"name":"w"}"#);
+    assert_eq!(ev["isBase64Encoded"], false);
+    assert_eq!(ev["requestContext"]["identity"]["sourceIp"], "203.0.113.7");
+    assert_eq!(ev["requestContext"]["protocol"], "HTTP/1.1");
+    assert_eq!(ev["requestContext"]["requestId"], "rid-1");
+    assert_eq!(
+        ev["requestContext"]["requestTimeEpoch"],
+        1_700_000_000_000u64
+    );
+    let answer = json!({
+        "statusCode": 201,
+        "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"], "X-Custom": ["yes"]},
+        "headers": {"Content-Length": "999"},
+        "body": B64.encode(b"\x89PNG\r\n"),
+        "isBase64Encoded": true
+    });
+    let (hs, b) = ok(&answer.to_string());
+    s.on_lambda_answer(7, hs, b);
+    let (status, headers, body) = reply(&f);
+    assert_eq!(status, 201);
+    assert_eq!(body, b"\x89PNG\r\n");
+    assert_eq!(
+        headers,
+        h(&[
+            ("set-cookie", "a=1"),
+            ("set-cookie", "b=2"),
+            ("x-custom", "yes"),
+            ("content-type", "application/json"),
+        ]),
+        "content-length dropped (recomputed), both cookies kept"
+    );
+    assert_eq!(*f.resumed_request.borrow(), 0, "the backend is not called");
+    assert_eq!(s.held.budget().used(), 0);
+}
+
+#[test]
+fn a_binary_body_travels_base64_and_the_default_scope_is_request_content() {
+    let blob: Vec<u8> = (0..=255u8).collect();
+    let (mut s, f) = stream(
+        r#"{"function":"api","payloadFormat":"API_GATEWAY_V2"}"#,
+        posted(&blob, "application/octet-stream"),
+    );
+    assert_eq!(s.cfg.scope, Scope::RequestContent);
+    assert_eq!(send_body(&mut s, blob.len()), Action::Pause);
+    let ev = sent_event(&f);
+    assert_eq!(ev["version"], "2.0");
+    assert_eq!(ev["isBase64Encoded"], true);
+    assert_eq!(
+        B64.decode(ev["body"].as_str().unwrap()).unwrap(),
+        blob,
+        "the body arrives intact"
+    );
+    // Without sendToConsumer the request goes on to the backend after the call.
+    let (hs, b) = ok(r#"{"statusCode": 500}"#);
+    s.on_lambda_answer(7, hs, b);
+    assert_eq!(*f.resumed_request.borrow(), 1);
+    assert!(f.replies.borrow().is_empty());
+}
+
+#[test]
+fn a_malformed_proxy_response_is_a_502_with_its_key() {
+    for bad in [
+        r#"[1, 2]"#,
+        r#"{"body": "no status"}"#,
+        r#"{"statusCode": 99}"#,
+        r#"{"statusCode": 200, "body": {"not": "a string"}}"#,
+        r#"{"statusCode": 200, "body": "!!", "isBase64Encoded": true}"#,
+        r#"{"statusCode": 200, "headers": {"x": "a\r\nb"}}"#,
+    ] {
+        let (mut s, f) = stream(&api(""), posted(b"", "text/plain"));
+        s.on_request_headers(true);
+        let (hs, b) = ok(bad);
+        s.on_lambda_answer(7, hs, b);
+        let (status, _, body) = reply(&f);
+        assert_eq!(status, 502, "{bad}");
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["key"], "AWS_LAMBDA_INVALID_PROXY_RESPONSE", "{bad}");
+        assert!(!body["details"].as_str().unwrap().is_empty());
+        assert_eq!(
+            state(&f, "lambda_error_key").as_deref(),
+            Some("AWS_LAMBDA_INVALID_PROXY_RESPONSE")
+        );
+    }
+}
+
+#[test]
+fn a_function_error_stays_invalid_response_and_event_invocations_are_not_mapped() {
+    let (mut s, f) = stream(&api(""), posted(b"", "text/plain"));
+    s.on_request_headers(true);
+    let mut hs = ok("").0;
+    hs.push(("x-amz-function-error".to_string(), "Unhandled".to_string()));
+    s.on_lambda_answer(7, hs, br#"{"errorMessage":"boom"}"#.to_vec());
+    let (status, _, body) = reply(&f);
+    assert_eq!(status, 500);
+    assert!(String::from_utf8_lossy(&body).contains("AWS_LAMBDA_INVALID_RESPONSE"));
+
+    let (mut s, f) = stream(
+        &api(r#","invocationType":"Event""#),
+        posted(b"", "text/plain"),
+    );
+    s.on_request_headers(true);
+    s.on_lambda_answer(7, h(&[(":status", "202")]), Vec::new());
+    let (status, _, body) = reply(&f);
+    assert_eq!((status, body.len()), (202, 0), "Lambda's 202, not a 502");
+}
+
+#[test]
+fn response_replaces_status_headers_and_body_response_content_only_the_body() {
+    let cfg = |scope: &str| {
+        format!(
+            r#"{{"function":"api","scope":"{scope}","sendToConsumer":true,"responseFormat":"API_GATEWAY_V2","payload":"{{}}"}}"#
+        )
+    };
+    let answer =
+        r#"{"statusCode": 418, "headers": {"x-from": "fn"}, "cookies": ["c=1"], "body": "teapot"}"#;
+    let backend = h(&[(":status", "200"), ("x-backend", "1")]);
+
+    let (mut s, f) = stream(
+        &cfg("RESPONSE"),
+        Fake {
+            response_headers: backend.clone(),
+            ..with_request()
+        },
+    );
+    s.on_request_headers(true);
+    assert_eq!(s.on_response_headers(false), Action::Pause);
+    let (hs, b) = ok(answer);
+    s.on_lambda_answer(7, hs, b);
+    let (status, headers, body) = reply(&f);
+    assert_eq!((status, body.as_slice()), (418, b"teapot".as_slice()));
+    assert_eq!(headers, h(&[("x-from", "fn"), ("set-cookie", "c=1")]));
+
+    let (mut s, f) = stream(
+        &cfg("RESPONSE_CONTENT"),
+        Fake {
+            response_headers: backend,
+            response_body: b"backend body".to_vec(),
+            ..with_request()
+        },
+    );
+    s.on_request_headers(true);
+    assert_eq!(s.on_response_headers(false), Action::Continue);
+    assert_eq!(s.on_response_body(12, true), Action::Pause);
+    let (hs, b) = ok(answer);
+    s.on_lambda_answer(7, hs, b);
+    assert!(f.replies.borrow().is_empty());
+    assert_eq!(
+        f.replaced_body.borrow().as_deref(),
+        Some(b"teapot".as_slice())
+    );
+}
+
+#[test]
+fn the_event_respects_the_payload_limit_and_the_buffer_budget() {
+    // Event invocations accept 1 MB: a bigger body is refused before the event is built.
+    let big = vec![b'a'; 1024 * 1024 + 1];
+    let (mut s, f) = stream(
+        &api(r#","invocationType":"Event""#),
+        posted(&big, "text/plain"),
+    );
+    send_body(&mut s, big.len());
+    assert_eq!(reply(&f).0, 413);
+    assert!(f.dispatched.borrow().is_empty());
+    assert!(f.metrics.borrow().contains(&Metric::PayloadTooLarge));
+
+    // 700 KB of binary held, then its base64 event: over a 1 MiB budget, a 503.
+    let blob = vec![0u8; 700 * 1024];
+    let (mut s, f) = stream(
+        &api(r#","maxBufferedBytes":1048576"#),
+        posted(&blob, "application/octet-stream"),
+    );
+    send_body(&mut s, blob.len());
+    let (status, _, body) = reply(&f);
+    assert_eq!(status, 503);
+    assert!(String::from_utf8_lossy(&body).contains("AWS_LAMBDA_OVERLOADED"));
+    assert!(f.dispatched.borrow().is_empty());
+    assert_eq!(s.held.budget().used(), 0);
+}
+
+#[test]
+fn hold_request_headers_pauses_the_headers_and_resumes_once() {
+    let (mut s, f) = stream(
+        r#"{"function":"api","payloadFormat":"API_GATEWAY_V1","holdRequestHeaders":true}"#,
+        Fake {
+            upstream_address: Some("10.0.0.9:80"),
+            ..posted(b"abc", "text/plain")
+        },
+    );
+    assert_eq!(s.on_request_headers(false), Action::Pause);
+    assert_eq!(s.on_request_body(3, true), Action::Pause);
+    assert_eq!(sent_event(&f)["body"], "abc");
+    let (hs, b) = ok("{}");
+    s.on_lambda_answer(7, hs, b);
+    assert_eq!(*f.resumed_request.borrow(), 1);
+    assert!(
+        !f.logs
+            .borrow()
+            .iter()
+            .any(|l| l.contains("envoy.filters.http.buffer")),
+        "no warning: the headers were held"
+    );
+}
+
+#[test]
+fn an_upstream_request_already_started_is_warned_once() {
+    let cfg = r#"{"function":"api","scope":"REQUEST_CONTENT","payload":"{#request.content}"}"#;
+    let mut warnings = 0;
+    for _ in 0..2 {
+        let (mut s, f) = stream(
+            cfg,
+            Fake {
+                upstream_address: Some("10.0.0.9:80"),
+                ..posted(b"abc", "text/plain")
+            },
+        );
+        send_body(&mut s, 3);
+        warnings += f
+            .logs
+            .borrow()
+            .iter()
+            .filter(|l| l.contains("envoy.filters.http.buffer") && l.contains("holdRequestHeaders"))
+            .count();
+    }
+    assert_eq!(warnings, 1, "one warning per VM");
+}
+
+#[test]
+fn no_warning_while_the_upstream_request_has_not_started() {
+    let cfg = r#"{"function":"api","scope":"REQUEST_CONTENT","payload":"{#request.content}"}"#;
+    let (mut s, f) = stream(cfg, posted(b"abc", "text/plain"));
+    send_body(&mut s, 3);
+    assert!(!f
+        .logs
+        .borrow()
+        .iter()
+        .any(|l| l.contains("envoy.filters.http.buffer")));
+}
+
+#[test]
+fn event_formats_refuse_request_and_response_scopes_and_a_payload() {
+    let env = |_: &str| None;
+    for (json, field) in [
+        (api(r#","scope":"REQUEST""#), "scope"),
+        (api(r#","scope":"RESPONSE""#), "scope"),
+        (api(r#","payload":"{}""#), "payload"),
+        (api(r#","payloadFormat":"API_GATEWAY_V3""#), "payloadFormat"),
+    ] {
+        let json = json.replacen(
+            r#""payloadFormat":"API_GATEWAY_V1","#,
+            "",
+            usize::from(field == "payloadFormat"),
+        );
+        let e = from_json(json.as_bytes(), &env).unwrap_err();
+        assert_eq!(e.field, field, "{json}");
+    }
+    let parsed = from_json(
+        br#"{"function":"f","scope":"REQUEST","holdRequestHeaders":true}"#,
+        &env,
+    )
+    .unwrap();
+    assert!(!parsed.config.hold_request_headers);
+    assert!(parsed
+        .warnings
+        .iter()
+        .any(|w| w.contains("holdRequestHeaders")));
+}
