@@ -2,6 +2,7 @@
 //! (compiled under `cfg(test)` and the `testing` feature, never shipped): a
 //! recording fake [`Host`], a host that keeps nothing, and fixtures.
 
+use crate::core::callout::header_value;
 use crate::core::credentials::sts::RoleConfig;
 use crate::core::host::{Headers, Host, LogLevel, Metric};
 #[cfg(test)]
@@ -65,6 +66,9 @@ pub type Dispatched = (String, Headers, Vec<u8>, Duration);
 /// set in its public fields before the stream runs.
 pub struct FakeHost {
     pub request_headers: Headers,
+    /// Envoy no longer exposes the request headers (they went on): a single
+    /// request header is not found.
+    pub request_headers_gone: Cell<bool>,
     pub response_headers: Headers,
     pub request_body: Vec<u8>,
     pub response_body: Vec<u8>,
@@ -98,6 +102,7 @@ impl Default for FakeHost {
     fn default() -> Self {
         FakeHost {
             request_headers: Vec::new(),
+            request_headers_gone: Cell::new(false),
             response_headers: Vec::new(),
             request_body: Vec::new(),
             response_body: Vec::new(),
@@ -150,6 +155,13 @@ impl Host for FakeHost {
     fn request_headers(&self) -> Headers {
         self.header_copies.set(self.header_copies.get() + 1);
         self.request_headers.clone()
+    }
+    /// One header, without copying them all (not counted in `header_copies`).
+    fn request_header(&self, name: &str) -> Option<String> {
+        if self.request_headers_gone.get() {
+            return None;
+        }
+        header_value(&self.request_headers, name).map(str::to_string)
     }
     fn response_headers(&self) -> Headers {
         self.response_headers.clone()

@@ -32,4 +32,12 @@ fn fake_host_records_and_answers_as_set() {
     };
     assert!(refusing.dispatch("c", &hs, b"", Duration::ZERO).is_err());
     assert_eq!(FakeHost::default().now(), at(T0));
+    let fake = FakeHost {
+        request_headers: headers(&[("accept", "text/html")]),
+        ..Default::default()
+    };
+    assert_eq!(fake.request_header("accept").as_deref(), Some("text/html"));
+    assert_eq!(fake.header_copies.get(), 0, "one header is not a copy");
+    fake.request_headers_gone.set(true);
+    assert_eq!(fake.request_header("accept"), None);
 }

@@ -12,15 +12,26 @@ fn api(extra: &str) -> String {
     format!(r#"{{"function":"api","payloadFormat":"API_GATEWAY_V1","sendToConsumer":true{extra}}}"#)
 }
 
-fn posted(body: &[u8], content_type: &str) -> Fake {
+fn posted(body: &[u8], content_type: &str) -> FakeHost {
     let mut headers = request();
     headers.push(("content-type".to_string(), content_type.to_string()));
     headers.push(("x-request-id".to_string(), "rid-1".to_string()));
-    Fake {
+    FakeHost {
         request_headers: headers,
         request_body: body.to_vec(),
+        properties: vec![
+            ("source.address".to_string(), b"203.0.113.7:50000".to_vec()),
+            ("request.protocol".to_string(), b"HTTP/1.1".to_vec()),
+        ],
         ..Default::default()
     }
+}
+
+/// The router has already sent the request headers upstream.
+fn started_upstream(mut f: FakeHost) -> FakeHost {
+    f.properties
+        .push(("upstream.address".to_string(), b"10.0.0.9:80".to_vec()));
+    f
 }
 
 /// Runs a request with this body through the headers and body callbacks.
@@ -29,11 +40,11 @@ fn send_body(s: &mut Stream, len: usize) -> Action {
     s.on_request_body(len, true)
 }
 
-fn sent_event(f: &Fake) -> Value {
+fn sent_event(f: &FakeHost) -> Value {
     serde_json::from_slice(&f.dispatched.borrow()[0].2).unwrap()
 }
 
-fn reply(f: &Fake) -> (u32, Headers, Vec<u8>) {
+fn reply(f: &FakeHost) -> (u32, Headers, Vec<u8>) {
     f.replies.borrow()[0].clone()
 }
 
@@ -66,12 +77,12 @@ fn the_v1_event_replaces_the_template_and_the_proxy_response_is_the_answer() {
     });
     let (hs, b) = ok(&answer.to_string());
     s.on_lambda_answer(7, hs, b);
-    let (status, headers, body) = reply(&f);
+    let (status, hs, body) = reply(&f);
     assert_eq!(status, 201);
     assert_eq!(body, b"\x89PNG\r\n");
     assert_eq!(
-        headers,
-        h(&[
+        hs,
+        headers(&[
             ("set-cookie", "a=1"),
             ("set-cookie", "b=2"),
             ("x-custom", "yes"),
@@ -79,7 +90,7 @@ fn the_v1_event_replaces_the_template_and_the_proxy_response_is_the_answer() {
         ]),
         "content-length dropped (recomputed), both cookies kept"
     );
-    assert_eq!(*f.resumed_request.borrow(), 0, "the backend is not called");
+    assert_eq!(f.resumed_request.get(), 0, "the backend is not called");
     assert_eq!(s.held.budget().used(), 0);
 }
 
@@ -103,7 +114,7 @@ fn a_binary_body_travels_base64_and_the_default_scope_is_request_content() {
     // Without sendToConsumer the request goes on to the backend after the call.
     let (hs, b) = ok(r#"{"statusCode": 500}"#);
     s.on_lambda_answer(7, hs, b);
-    assert_eq!(*f.resumed_request.borrow(), 1);
+    assert_eq!(f.resumed_request.get(), 1);
     assert!(f.replies.borrow().is_empty());
 }
 
@@ -127,7 +138,7 @@ fn a_malformed_proxy_response_is_a_502_with_its_key() {
         assert_eq!(body["key"], "AWS_LAMBDA_INVALID_PROXY_RESPONSE", "{bad}");
         assert!(!body["details"].as_str().unwrap().is_empty());
         assert_eq!(
-            state(&f, "lambda_error_key").as_deref(),
+            f.state("lambda_error_key").as_deref(),
             Some("AWS_LAMBDA_INVALID_PROXY_RESPONSE")
         );
     }
@@ -149,7 +160,7 @@ fn a_function_error_stays_invalid_response_and_event_invocations_are_not_mapped(
         posted(b"", "text/plain"),
     );
     s.on_request_headers(true);
-    s.on_lambda_answer(7, h(&[(":status", "202")]), Vec::new());
+    s.on_lambda_answer(7, headers(&[(":status", "202")]), Vec::new());
     let (status, _, body) = reply(&f);
     assert_eq!((status, body.len()), (202, 0), "Lambda's 202, not a 502");
 }
@@ -163,11 +174,11 @@ fn response_replaces_status_headers_and_body_response_content_only_the_body() {
     };
     let answer =
         r#"{"statusCode": 418, "headers": {"x-from": "fn"}, "cookies": ["c=1"], "body": "teapot"}"#;
-    let backend = h(&[(":status", "200"), ("x-backend", "1")]);
+    let backend = headers(&[(":status", "200"), ("x-backend", "1")]);
 
     let (mut s, f) = stream(
         &cfg("RESPONSE"),
-        Fake {
+        FakeHost {
             response_headers: backend.clone(),
             ..with_request()
         },
@@ -176,13 +187,13 @@ fn response_replaces_status_headers_and_body_response_content_only_the_body() {
     assert_eq!(s.on_response_headers(false), Action::Pause);
     let (hs, b) = ok(answer);
     s.on_lambda_answer(7, hs, b);
-    let (status, headers, body) = reply(&f);
+    let (status, hs, body) = reply(&f);
     assert_eq!((status, body.as_slice()), (418, b"teapot".as_slice()));
-    assert_eq!(headers, h(&[("x-from", "fn"), ("set-cookie", "c=1")]));
+    assert_eq!(hs, headers(&[("x-from", "fn"), ("set-cookie", "c=1")]));
 
     let (mut s, f) = stream(
         &cfg("RESPONSE_CONTENT"),
-        Fake {
+        FakeHost {
             response_headers: backend,
             response_body: b"backend body".to_vec(),
             ..with_request()
@@ -195,7 +206,7 @@ fn response_replaces_status_headers_and_body_response_content_only_the_body() {
     s.on_lambda_answer(7, hs, b);
     assert!(f.replies.borrow().is_empty());
     assert_eq!(
-        f.replaced_body.borrow().as_deref(),
+        f.replaced_bodies.borrow().last().map(Vec::as_slice),
         Some(b"teapot".as_slice())
     );
 }
@@ -231,17 +242,14 @@ fn the_event_respects_the_payload_limit_and_the_buffer_budget() {
 fn hold_request_headers_pauses_the_headers_and_resumes_once() {
     let (mut s, f) = stream(
         r#"{"function":"api","payloadFormat":"API_GATEWAY_V1","holdRequestHeaders":true}"#,
-        Fake {
-            upstream_address: Some("10.0.0.9:80"),
-            ..posted(b"abc", "text/plain")
-        },
+        started_upstream(posted(b"abc", "text/plain")),
     );
     assert_eq!(s.on_request_headers(false), Action::Pause);
     assert_eq!(s.on_request_body(3, true), Action::Pause);
     assert_eq!(sent_event(&f)["body"], "abc");
     let (hs, b) = ok("{}");
     s.on_lambda_answer(7, hs, b);
-    assert_eq!(*f.resumed_request.borrow(), 1);
+    assert_eq!(f.resumed_request.get(), 1);
     assert!(
         !f.logs
             .borrow()
@@ -256,13 +264,7 @@ fn an_upstream_request_already_started_is_warned_once() {
     let cfg = r#"{"function":"api","scope":"REQUEST_CONTENT","payload":"{#request.content}"}"#;
     let mut warnings = 0;
     for _ in 0..2 {
-        let (mut s, f) = stream(
-            cfg,
-            Fake {
-                upstream_address: Some("10.0.0.9:80"),
-                ..posted(b"abc", "text/plain")
-            },
-        );
+        let (mut s, f) = stream(cfg, started_upstream(posted(b"abc", "text/plain")));
         send_body(&mut s, 3);
         warnings += f
             .logs

@@ -4,14 +4,14 @@
 use super::*;
 use crate::core::host::Metric;
 
-fn with_accept(accept: &str) -> Fake {
+fn with_accept(accept: &str) -> FakeHost {
     let mut f = with_request();
     f.request_headers
         .push(("accept".to_string(), accept.to_string()));
     f
 }
 
-fn reply(f: &Fake) -> (u32, Headers, String) {
+fn reply(f: &FakeHost) -> (u32, Headers, String) {
     let replies = f.replies.borrow();
     assert_eq!(replies.len(), 1, "one reply");
     let (status, headers, body) = replies[0].clone();
@@ -20,7 +20,7 @@ fn reply(f: &Fake) -> (u32, Headers, String) {
 
 /// A REQUEST-scope stream of `json` whose call is answered with `answer`
 /// (no headers: a transport failure).
-fn failed(json: &str, fake: Fake, answer: Headers) -> Rc<Fake> {
+fn failed(json: &str, fake: FakeHost, answer: Headers) -> Rc<FakeHost> {
     let (mut s, f) = stream(json, fake);
     s.on_request_headers(true);
     s.on_lambda_answer(7, answer, Vec::new());
@@ -31,22 +31,19 @@ fn content_type(headers: &Headers) -> Option<&str> {
     crate::core::callout::header_value(headers, "content-type")
 }
 
-fn untouched(f: &Fake) {
+fn untouched(f: &FakeHost) {
     assert!(f.dispatched.borrow().is_empty(), "no call");
     assert!(f.replies.borrow().is_empty(), "no reply");
     assert!(
         f.filter_state.borrow().is_empty(),
         "no variable, no filter state"
     );
-    assert_eq!(
-        *f.resumed_request.borrow() + *f.resumed_response.borrow(),
-        0
-    );
+    assert_eq!(f.resumed_request.get() + f.resumed_response.get(), 0);
 }
 
 /// The callback that reached the scope's phase called Lambda (and paused)
 /// or let the stream go on.
-fn ran(f: &Fake, action: Action, called: bool) {
+fn ran(f: &FakeHost, action: Action, called: bool) {
     assert_eq!(f.dispatched.borrow().len(), usize::from(called));
     let expected = if called {
         Action::Pause
@@ -102,7 +99,7 @@ fn an_evaluation_error_with_fail_answers_500() {
     assert!(body.contains("GATEWAY_POLICY_INTERNAL_ERROR"), "{body}");
     assert_eq!(*f.metrics.borrow(), vec![Metric::ConditionError]);
     assert_eq!(
-        state(&f, "lambda_error_key").as_deref(),
+        f.state("lambda_error_key").as_deref(),
         Some("GATEWAY_POLICY_INTERNAL_ERROR")
     );
 }
@@ -144,8 +141,8 @@ fn response_scopes_evaluate_on_response_headers_with_the_response() {
     for (status, called) in [("201", true), ("200", false)] {
         let (mut s, f) = stream(
             json,
-            Fake {
-                response_headers: h(&[(":status", status)]),
+            FakeHost {
+                response_headers: headers(&[(":status", status)]),
                 ..with_request()
             },
         );
@@ -158,8 +155,8 @@ fn response_scopes_evaluate_on_response_headers_with_the_response() {
 fn response_content_false_on_headers_leaves_the_headers_and_body_alone() {
     let (mut s, f) = stream(
         r#"{"function":"demo","scope":"RESPONSE_CONTENT","sendToConsumer":true,"payload":"{#response.content}","condition":"{#response.status == 201}"}"#,
-        Fake {
-            response_headers: h(&[(":status", "200"), ("content-length", "7")]),
+        FakeHost {
+            response_headers: headers(&[(":status", "200"), ("content-length", "7")]),
             response_body: b"backend".to_vec(),
             ..Default::default()
         },
@@ -181,7 +178,7 @@ const TEMPLATES: &str = r#""responseTemplates":{
 }"#;
 
 fn throttled() -> Headers {
-    h(&[
+    headers(&[
         (":status", "429"),
         ("x-amzn-requestid", "req-9"),
         ("x-amzn-errortype", "TooManyRequestsException"),
@@ -196,11 +193,11 @@ fn the_precise_keys_template_renders_error_parameters_and_request() {
         with_accept("text/plain;q=0.5, application/json"),
         throttled(),
     );
-    let (status, headers, body) = reply(&f);
+    let (status, hs, body) = reply(&f);
     assert_eq!(status, 503);
-    assert!(headers.contains(&("retry-after".to_string(), "1".to_string())));
+    assert!(hs.contains(&("retry-after".to_string(), "1".to_string())));
     // Gravitee: the first Accept value as written, unless the template sets it.
-    assert_eq!(content_type(&headers), Some("text/plain"));
+    assert_eq!(content_type(&hs), Some("text/plain"));
     assert_eq!(
         body,
         r#"{"key":"AWS_LAMBDA_THROTTLED","status":429,"fn":"demo","id":"req-9","parent":"AWS_LAMBDA_INVALID_RESPONSE","user":"alice"}"#
@@ -216,17 +213,14 @@ fn parent_then_default_then_built_in() {
         reply(&f),
         (
             502,
-            h(&[("content-type", "text/plain")]),
+            headers(&[("content-type", "text/plain")]),
             "parent AWS_LAMBDA_UNREACHABLE".to_string()
         )
     );
     // The parent has templates but none for JSON: the built-in answer (DEFAULT is not tried).
     let f = failed(&json, with_accept("application/json"), Vec::new());
-    let (status, headers, body) = reply(&f);
-    assert_eq!(
-        (status, content_type(&headers)),
-        (500, Some("application/json"))
-    );
+    let (status, hs, body) = reply(&f);
+    assert_eq!((status, content_type(&hs)), (500, Some("application/json")));
     assert!(
         body.contains("\"key\":\"AWS_LAMBDA_INVALID_RESPONSE\""),
         "{body}"
@@ -235,7 +229,7 @@ fn parent_then_default_then_built_in() {
     let f = failed(
         &json,
         with_accept("application/json"),
-        h(&[(":status", "302")]),
+        headers(&[(":status", "302")]),
     );
     assert_eq!(reply(&f).2, "default AWS_LAMBDA_INVALID_STATUS_CODE");
 }
@@ -252,7 +246,7 @@ fn the_built_in_answer_is_text_when_the_client_takes_no_json() {
         reply(&f),
         (
             500,
-            h(&[("content-type", "text/plain")]),
+            headers(&[("content-type", "text/plain")]),
             "An error occurs while invoking lambda function.".to_string()
         )
     );
@@ -262,8 +256,8 @@ fn the_built_in_answer_is_text_when_the_client_takes_no_json() {
 fn response_scopes_use_the_accept_read_on_request_headers() {
     let (mut s, f) = stream(
         r#"{"function":"demo","scope":"RESPONSE","maxAttempts":1}"#,
-        Fake {
-            response_headers: h(&[(":status", "200")]),
+        FakeHost {
+            response_headers: headers(&[(":status", "200")]),
             ..with_accept("text/html")
         },
     );
@@ -282,11 +276,8 @@ fn a_template_that_fails_to_render_falls_back_counted_and_logged_once() {
     );
     s.on_request_headers(true);
     s.on_lambda_answer(7, Vec::new(), Vec::new());
-    let (status, headers, body) = reply(&f);
-    assert_eq!(
-        (status, content_type(&headers)),
-        (500, Some("application/json"))
-    );
+    let (status, hs, body) = reply(&f);
+    assert_eq!((status, content_type(&hs)), (500, Some("application/json")));
     assert!(body.contains("AWS_LAMBDA_INVALID_RESPONSE"), "{body}");
     let count = f
         .metrics
@@ -309,23 +300,23 @@ fn a_template_that_fails_to_render_falls_back_counted_and_logged_once() {
 fn precise_keys_of_cluster_and_size_failures() {
     let (mut s, f) = stream(
         r#"{"function":"demo"}"#,
-        Fake {
+        FakeHost {
             refuse_dispatch: true,
             ..with_request()
         },
     );
     s.on_request_headers(true);
     assert_eq!(
-        state(&f, "lambda_error_key").as_deref(),
+        f.state("lambda_error_key").as_deref(),
         Some("AWS_LAMBDA_UNREACHABLE")
     );
 
     let (mut s, f) = stream(r#"{"function":"demo"}"#, with_request());
     s.on_request_headers(true);
     let big = vec![b'x'; crate::core::aws::answer::MAX_ANSWER_BYTES + 1];
-    s.on_lambda_answer(7, h(&[(":status", "200")]), big);
+    s.on_lambda_answer(7, headers(&[(":status", "200")]), big);
     assert_eq!(
-        state(&f, "lambda_error_key").as_deref(),
+        f.state("lambda_error_key").as_deref(),
         Some("AWS_LAMBDA_RESPONSE_TOO_LARGE")
     );
     assert_eq!(reply(&f).0, 500);
@@ -335,7 +326,7 @@ fn precise_keys_of_cluster_and_size_failures() {
 fn a_template_reading_the_body_keeps_it_until_the_error() {
     let (mut s, f) = stream(
         r#"{"function":"demo","scope":"REQUEST_CONTENT","payload":"x","maxAttempts":1,"responseTemplates":{"DEFAULT":{"*/*":{"status":400,"body":"got {#request.content}"}}}}"#,
-        Fake {
+        FakeHost {
             request_body: b"abc".to_vec(),
             ..with_request()
         },

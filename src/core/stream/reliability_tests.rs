@@ -6,7 +6,7 @@ use crate::core::credentials::cache::CredentialCache;
 use crate::core::credentials::{Lookup, Provider};
 use crate::core::stream::waiters::Waiters;
 
-fn content(scope: &str, fake: Fake) -> (Stream, Rc<Fake>) {
+fn content(scope: &str, fake: FakeHost) -> (Stream, Rc<FakeHost>) {
     let part = if scope == "REQUEST_CONTENT" {
         "request"
     } else {
@@ -21,7 +21,7 @@ fn content(scope: &str, fake: Fake) -> (Stream, Rc<Fake>) {
 fn request_trailers_end_the_body_and_are_held() {
     let (mut s, f) = content(
         "REQUEST_CONTENT",
-        Fake {
+        FakeHost {
             request_body: b"hello world".to_vec(),
             ..with_request()
         },
@@ -41,14 +41,14 @@ fn request_trailers_end_the_body_and_are_held() {
     );
     let (hs, b) = ok("{}");
     s.on_lambda_answer(7, hs, b);
-    assert_eq!(*f.resumed_request.borrow(), 1);
+    assert_eq!(f.resumed_request.get(), 1);
 }
 
 #[test]
 fn response_trailers_end_the_body() {
     let (mut s, f) = content(
         "RESPONSE_CONTENT",
-        Fake {
+        FakeHost {
             response_body: b"grpc-frame".to_vec(),
             ..with_request()
         },
@@ -60,7 +60,7 @@ fn response_trailers_end_the_body() {
     assert_eq!(f.dispatched.borrow()[0].2, b"grpc-frame");
     let (hs, b) = ok("{}");
     s.on_lambda_answer(7, hs, b);
-    assert_eq!(*f.resumed_response.borrow(), 1);
+    assert_eq!(f.resumed_response.get(), 1);
 }
 
 #[test]
@@ -71,7 +71,7 @@ fn trailers_outside_a_held_body_pass() {
     assert!(f.dispatched.borrow().is_empty());
 }
 
-fn with_budget(json: &str, fake: Fake, budget: &Rc<Budget>) -> (Stream, Rc<Fake>) {
+fn with_budget(json: &str, fake: FakeHost, budget: &Rc<Budget>) -> (Stream, Rc<FakeHost>) {
     let env = |_: &str| None;
     let cfg = from_json(json.as_bytes(), &env).unwrap().config;
     let creds = Fixed(Some(Rc::new(Credentials::new("AKID", "SECRET", None))));
@@ -90,7 +90,7 @@ fn with_budget(json: &str, fake: Fake, budget: &Rc<Budget>) -> (Stream, Rc<Fake>
 fn a_body_over_the_budget_gets_503_and_the_budget_is_given_back() {
     let json = r#"{"function":"demo","scope":"REQUEST_CONTENT","payload":"{#request.content}","sendToConsumer":true}"#;
     let budget = Rc::new(Budget::new(1000));
-    let body = || Fake {
+    let body = || FakeHost {
         request_body: vec![b'x'; 600],
         ..with_request()
     };
@@ -132,6 +132,14 @@ fn an_answer_over_the_budget_is_not_read() {
     assert_eq!(budget.used(), 0);
 }
 
+/// The attribute `response.code_details` (None: Envoy does not have it).
+fn code_details(details: Option<&str>) -> Vec<(String, Vec<u8>)> {
+    details
+        .map(|d| ("response.code_details".to_string(), d.as_bytes().to_vec()))
+        .into_iter()
+        .collect()
+}
+
 #[test]
 fn envoy_local_replies_are_not_sent_to_the_function() {
     for (details, invoked) in [
@@ -141,8 +149,8 @@ fn envoy_local_replies_are_not_sent_to_the_function() {
     ] {
         let (mut s, f) = stream(
             r#"{"function":"demo","scope":"RESPONSE"}"#,
-            Fake {
-                code_details: details,
+            FakeHost {
+                properties: code_details(details),
                 ..with_request()
             },
         );
@@ -157,8 +165,8 @@ fn envoy_local_replies_are_not_sent_to_the_function() {
     }
     let (mut s, f) = stream(
         r#"{"function":"demo","scope":"RESPONSE","invokeOnLocalReplies":true}"#,
-        Fake {
-            code_details: Some("upstream_response_timeout"),
+        FakeHost {
+            properties: code_details(Some("upstream_response_timeout")),
             ..with_request()
         },
     );
@@ -181,10 +189,10 @@ fn an_empty_body_after_the_headers_went_on_is_replaced_not_replied() {
         "the headers are gone: no local reply"
     );
     assert_eq!(
-        f.replaced_body.borrow().as_deref(),
+        f.replaced_bodies.borrow().last().map(Vec::as_slice),
         Some(&br#"{"from":"lambda"}"#[..])
     );
-    assert_eq!(*f.resumed_response.borrow(), 1);
+    assert_eq!(f.resumed_response.get(), 1);
 }
 
 #[test]
@@ -194,14 +202,14 @@ fn only_the_first_of_repeated_content_types_reaches_the_consumer() {
         with_request(),
     );
     s.on_request_headers(true);
-    let hs = h(&[
+    let hs = headers(&[
         (":status", "200"),
         ("content-type", "application/json,text/html"),
     ]);
     s.on_lambda_answer(7, hs, b"{}".to_vec());
     assert_eq!(
         f.replies.borrow()[0].1,
-        h(&[("content-type", "application/json")])
+        headers(&[("content-type", "application/json")])
     );
 }
 
@@ -257,7 +265,7 @@ fn the_timer_runs_only_while_a_stream_waits_for_the_root() {
     assert!(waiters.is_empty());
 
     s.borrow_mut()
-        .on_lambda_answer(7, h(&[(":status", "429")]), Vec::new());
+        .on_lambda_answer(7, headers(&[(":status", "429")]), Vec::new());
     waiters.after_event(3, &s);
     let armed = fake.timers.borrow().clone();
     assert_eq!(armed.len(), 1);
@@ -265,7 +273,7 @@ fn the_timer_runs_only_while_a_stream_waits_for_the_root() {
     assert!(after >= Duration::from_millis(1) && after <= Duration::from_millis(25));
     assert_eq!(waiters.len(), 1);
 
-    fake.clock.set(Duration::from_millis(30));
+    fake.now.set(at(T0) + Duration::from_millis(30));
     waiters.on_tick();
     assert_eq!(fake.dispatched.borrow().len(), 2, "the retry went out");
     assert_eq!(*fake.entered.borrow(), vec![3]);
@@ -278,7 +286,7 @@ fn the_timer_runs_only_while_a_stream_waits_for_the_root() {
 
     let (hs, b) = ok("{}");
     assert!(waiters.on_callout(7, b.len(), |_| (hs, b)), "forwarded");
-    assert_eq!(*fake.resumed_request.borrow(), 1);
+    assert_eq!(fake.resumed_request.get(), 1);
     assert!(waiters.is_empty());
     assert!(
         !waiters.on_callout(7, 0, |_| (Vec::new(), Vec::new())),
@@ -309,16 +317,16 @@ fn a_root_that_is_done_serves_its_waiting_streams_then_stops() {
     )));
     s.borrow_mut().on_request_headers(true);
     s.borrow_mut()
-        .on_lambda_answer(7, h(&[(":status", "503")]), Vec::new());
+        .on_lambda_answer(7, headers(&[(":status", "503")]), Vec::new());
     waiters.after_event(3, &s);
     assert!(!waiters.drain(), "a retry is pending");
     assert!(!waiters.drained());
     assert!(waiters.armed().is_some(), "the timer still runs for it");
-    fake.clock.set(Duration::from_millis(30));
+    fake.now.set(at(T0) + Duration::from_millis(30));
     waiters.on_tick();
     assert!(!waiters.drained(), "its answer is still to come");
     let (hs, b) = ok("{}");
     assert!(waiters.on_callout(7, b.len(), |_| (hs, b)));
     assert!(waiters.drained());
-    assert_eq!(*fake.resumed_request.borrow(), 1);
+    assert_eq!(fake.resumed_request.get(), 1);
 }

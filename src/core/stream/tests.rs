@@ -6,154 +6,15 @@ use crate::core::config::from_json;
 use crate::core::credentials::Credentials;
 use crate::core::credentials::StaticCredentials as Fixed;
 use crate::core::host::{Headers, Metric};
+use crate::core::testing::{at, headers, FakeHost, T0};
 use std::cell::RefCell;
 use std::time::Duration;
 
 #[path = "parity_tests.rs"]
 mod parity;
 
-type Dispatched = (String, Headers, Vec<u8>, Duration);
-
-#[derive(Default)]
-struct Fake {
-    request_headers: Headers,
-    response_headers: Headers,
-    request_body: Vec<u8>,
-    response_body: Vec<u8>,
-    filter_state: RefCell<Vec<(String, String)>>,
-    dispatched: RefCell<Vec<Dispatched>>,
-    replies: RefCell<Vec<(u32, Headers, Vec<u8>)>>,
-    response_header_changes: RefCell<Vec<(String, Option<String>)>>,
-    replaced_body: RefCell<Option<Vec<u8>>>,
-    resumed_request: RefCell<u32>,
-    resumed_response: RefCell<u32>,
-    logs: RefCell<Vec<String>>,
-    metrics: RefCell<Vec<Metric>>,
-    refuse_dispatch: bool,
-    header_copies: RefCell<u32>,
-    entered: RefCell<Vec<u32>>,
-    timers: RefCell<Vec<Option<Duration>>>,
-    /// `response.code_details` (None: the attribute is not there).
-    code_details: Option<&'static str>,
-    /// `upstream.address` (None: no upstream request yet).
-    upstream_address: Option<&'static str>,
-    /// Added to the fixed clock.
-    clock: std::cell::Cell<Duration>,
-    /// Envoy no longer exposes the request headers (they went on).
-    request_headers_gone: std::cell::Cell<bool>,
-}
-
-impl Host for Fake {
-    fn request_headers(&self) -> Headers {
-        *self.header_copies.borrow_mut() += 1;
-        self.request_headers.clone()
-    }
-    fn request_header(&self, name: &str) -> Option<String> {
-        if self.request_headers_gone.get() {
-            return None;
-        }
-        crate::core::callout::header_value(&self.request_headers, name).map(str::to_string)
-    }
-    fn response_headers(&self) -> Headers {
-        self.response_headers.clone()
-    }
-    fn request_body(&self, size: usize) -> Vec<u8> {
-        self.request_body[..size.min(self.request_body.len())].to_vec()
-    }
-    fn response_body(&self, size: usize) -> Vec<u8> {
-        self.response_body[..size.min(self.response_body.len())].to_vec()
-    }
-    fn property(&self, path: &[&str]) -> Option<Vec<u8>> {
-        match path {
-            ["upstream_var"] => Some(b"from-filter-state".to_vec()),
-            ["response", "code_details"] => self.code_details.map(|d| d.as_bytes().to_vec()),
-            ["source", "address"] => Some(b"203.0.113.7:50000".to_vec()),
-            ["request", "protocol"] => Some(b"HTTP/1.1".to_vec()),
-            ["upstream", "address"] => self.upstream_address.map(|a| a.as_bytes().to_vec()),
-            _ => None,
-        }
-    }
-    fn set_filter_state(&self, name: &str, value: &str) {
-        self.filter_state
-            .borrow_mut()
-            .push((name.to_string(), value.to_string()));
-    }
-    fn now(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(1_700_000_000) + self.clock.get()
-    }
-    fn dispatch(
-        &self,
-        cluster: &str,
-        headers: &[(String, String)],
-        body: &[u8],
-        timeout: Duration,
-    ) -> Result<u32, String> {
-        if self.refuse_dispatch {
-            return Err("BadArgument".to_string());
-        }
-        self.dispatched.borrow_mut().push((
-            cluster.to_string(),
-            headers.to_vec(),
-            body.to_vec(),
-            timeout,
-        ));
-        Ok(7)
-    }
-    fn send_reply(&self, status: u32, headers: &[(&str, &str)], body: &[u8]) {
-        let hs = headers
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect();
-        self.replies.borrow_mut().push((status, hs, body.to_vec()));
-    }
-    fn set_response_header(&self, name: &str, value: Option<&str>) {
-        self.response_header_changes
-            .borrow_mut()
-            .push((name.to_string(), value.map(str::to_string)));
-    }
-    fn replace_response_body(&self, _size: usize, body: &[u8]) {
-        *self.replaced_body.borrow_mut() = Some(body.to_vec());
-    }
-    fn enter_context(&self, id: u32) -> bool {
-        self.entered.borrow_mut().push(id);
-        true
-    }
-    fn set_timer(&self, after: Option<Duration>) {
-        self.timers.borrow_mut().push(after);
-    }
-    fn resume_request(&self) {
-        *self.resumed_request.borrow_mut() += 1;
-    }
-    fn resume_response(&self) {
-        *self.resumed_response.borrow_mut() += 1;
-    }
-    fn log(&self, _level: LogLevel, message: &str) {
-        self.logs.borrow_mut().push(message.to_string());
-    }
-    fn count(&self, metric: Metric) {
-        self.metrics.borrow_mut().push(metric);
-    }
-    fn record_duration_ms(&self, _ms: u64) {}
-}
-
-fn state(f: &Fake, name: &str) -> Option<String> {
-    f.filter_state
-        .borrow()
-        .iter()
-        .rev()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.clone())
-}
-
-fn h(pairs: &[(&str, &str)]) -> Headers {
-    pairs
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect()
-}
-
 fn request() -> Headers {
-    h(&[
+    headers(&[
         (":method", "POST"),
         (":path", "/orders?q=1&q=2"),
         (":authority", "api.example.com"),
@@ -163,14 +24,14 @@ fn request() -> Headers {
 }
 
 /// A fake whose request carries the headers of [`request`].
-fn with_request() -> Fake {
-    Fake {
+fn with_request() -> FakeHost {
+    FakeHost {
         request_headers: request(),
         ..Default::default()
     }
 }
 
-fn stream(json: &str, fake: Fake) -> (Stream, Rc<Fake>) {
+fn stream(json: &str, fake: FakeHost) -> (Stream, Rc<FakeHost>) {
     let env = |_: &str| None;
     let cfg = from_json(json.as_bytes(), &env).unwrap().config;
     let creds = Fixed(Some(Rc::new(Credentials::new("AKID", "SECRET", None))));
@@ -182,7 +43,7 @@ fn stream(json: &str, fake: Fake) -> (Stream, Rc<Fake>) {
 
 fn ok(body: &str) -> (Headers, Vec<u8>) {
     (
-        h(&[
+        headers(&[
             (":status", "200"),
             ("content-type", "application/json"),
             ("x-amzn-requestid", "rid"),
@@ -207,9 +68,9 @@ fn request_scope_invokes_then_resumes() {
         .any(|(n, v)| n == "authorization" && v.contains("downstream")));
     let (hs, b) = ok(r#"{"v":"42"}"#);
     s.on_lambda_answer(7, hs, b);
-    assert_eq!(*f.resumed_request.borrow(), 1);
+    assert_eq!(f.resumed_request.get(), 1);
     assert!(f.replies.borrow().is_empty());
-    assert_eq!(state(&f, "answer").as_deref(), Some("42"));
+    assert_eq!(f.state("answer").as_deref(), Some("42"));
 }
 
 #[test]
@@ -227,7 +88,7 @@ fn request_scope_send_to_consumer_replies_with_the_function_result() {
     assert!(replies[0]
         .1
         .contains(&("content-type".to_string(), "application/json".to_string())));
-    assert_eq!(*f.resumed_request.borrow(), 0);
+    assert_eq!(f.resumed_request.get(), 0);
 }
 
 #[test]
@@ -237,7 +98,7 @@ fn send_to_consumer_never_forwards_cr_lf_or_nul_from_the_lambda_content_type() {
         with_request(),
     );
     s.on_request_headers(true);
-    let hs = h(&[
+    let hs = headers(&[
         (":status", "200"),
         ("content-type", "text/plain\r\nset-cookie: a=b\0"),
     ]);
@@ -246,7 +107,7 @@ fn send_to_consumer_never_forwards_cr_lf_or_nul_from_the_lambda_content_type() {
     assert_eq!(replies[0].0, 200);
     assert_eq!(
         replies[0].1,
-        h(&[("content-type", "text/plain  set-cookie: a=b ")])
+        headers(&[("content-type", "text/plain  set-cookie: a=b ")])
     );
 }
 
@@ -256,17 +117,17 @@ fn wrong_token_is_ignored() {
     s.on_request_headers(true);
     let (hs, b) = ok("{}");
     s.on_lambda_answer(99, hs, b);
-    assert_eq!(*f.resumed_request.borrow(), 0);
+    assert_eq!(f.resumed_request.get(), 0);
     let (hs, b) = ok("{}");
     s.on_lambda_answer(7, hs, b);
-    assert_eq!(*f.resumed_request.borrow(), 1);
+    assert_eq!(f.resumed_request.get(), 1);
 }
 
 #[test]
 fn request_content_buffers_then_uses_the_body() {
     let (mut s, f) = stream(
         r#"{"function":"demo","scope":"REQUEST_CONTENT","payload":"{#request.content}"}"#,
-        Fake {
+        FakeHost {
             request_headers: request(),
             request_body: b"{\"a\":1}".to_vec(),
             ..Default::default()
@@ -279,7 +140,7 @@ fn request_content_buffers_then_uses_the_body() {
     assert_eq!(f.dispatched.borrow()[0].2, b"{\"a\":1}");
     let (hs, b) = ok("{}");
     s.on_lambda_answer(7, hs, b);
-    assert_eq!(*f.resumed_request.borrow(), 1);
+    assert_eq!(f.resumed_request.get(), 1);
 }
 
 #[test]
@@ -289,7 +150,7 @@ fn request_headers_are_copied_only_when_a_template_reads_more_than_the_content()
             format!(r#"{{"function":"demo","scope":"REQUEST_CONTENT","payload":{payload:?}}}"#);
         let (mut s, f) = stream(
             &json,
-            Fake {
+            FakeHost {
                 request_headers: request(),
                 request_body: b"{}".to_vec(),
                 ..Default::default()
@@ -298,7 +159,7 @@ fn request_headers_are_copied_only_when_a_template_reads_more_than_the_content()
         s.on_request_headers(false);
         s.on_request_body(2, true);
         let sent = String::from_utf8(f.dispatched.borrow()[0].2.clone()).unwrap();
-        let copies = *f.header_copies.borrow();
+        let copies = f.header_copies.get();
         (sent, copies)
     };
     assert_eq!(run("{#request.content}"), ("{}".to_string(), 0));
@@ -311,9 +172,9 @@ fn request_headers_are_copied_only_when_a_template_reads_more_than_the_content()
 fn response_scope_send_to_consumer_keeps_backend_headers() {
     let (mut s, f) = stream(
         r#"{"function":"demo","scope":"RESPONSE","sendToConsumer":true,"payload":"{#response.status}"}"#,
-        Fake {
+        FakeHost {
             request_headers: request(),
-            response_headers: h(&[
+            response_headers: headers(&[
                 (":status", "201"),
                 ("content-length", "5"),
                 ("x-backend", "yes"),
@@ -339,8 +200,8 @@ fn response_scope_send_to_consumer_keeps_backend_headers() {
 fn response_content_resumes_without_send_to_consumer() {
     let (mut s, f) = stream(
         r#"{"function":"demo","scope":"RESPONSE_CONTENT","payload":"{#response.content}"}"#,
-        Fake {
-            response_headers: h(&[(":status", "200")]),
+        FakeHost {
+            response_headers: headers(&[(":status", "200")]),
             response_body: b"backend".to_vec(),
             ..Default::default()
         },
@@ -350,7 +211,7 @@ fn response_content_resumes_without_send_to_consumer() {
     assert_eq!(f.dispatched.borrow()[0].2, b"backend");
     let (hs, b) = ok("{}");
     s.on_lambda_answer(7, hs, b);
-    assert_eq!(*f.resumed_response.borrow(), 1);
+    assert_eq!(f.resumed_response.get(), 1);
 }
 
 #[test]
@@ -359,14 +220,14 @@ fn function_error_gives_500_and_no_resume() {
     s.on_request_headers(true);
     s.on_lambda_answer(
         7,
-        h(&[(":status", "200"), ("x-amz-function-error", "Unhandled")]),
+        headers(&[(":status", "200"), ("x-amz-function-error", "Unhandled")]),
         b"{}".to_vec(),
     );
     let replies = f.replies.borrow();
     assert_eq!(replies[0].0, 500);
     let body = String::from_utf8(replies[0].2.clone()).unwrap();
     assert!(body.contains("AWS_LAMBDA_INVALID_RESPONSE"), "{body}");
-    assert_eq!(*f.resumed_request.borrow(), 0);
+    assert_eq!(f.resumed_request.get(), 0);
 }
 
 #[test]
@@ -391,9 +252,9 @@ fn failing_variable_gives_template_variable_exception() {
     assert!(
         String::from_utf8_lossy(&replies[0].2).contains("AWS_LAMBDA_TEMPLATE_VARIABLE_EXCEPTION")
     );
-    assert_eq!(state(&f, "v"), None);
+    assert_eq!(f.state("v"), None);
     assert_eq!(
-        state(&f, "lambda_error_key").as_deref(),
+        f.state("lambda_error_key").as_deref(),
         Some("AWS_LAMBDA_TEMPLATE_VARIABLE_EXCEPTION")
     );
 }
@@ -402,19 +263,22 @@ fn failing_variable_gives_template_variable_exception() {
 fn variables_see_earlier_variables_and_filter_state() {
     let (mut s, f) = stream(
         r#"{"function":"demo","variables":[{"name":"a","value":"x"},{"name":"b","value":"{#context.attributes['a']}-{#context.attributes['upstream_var']}"}]}"#,
-        with_request(),
+        FakeHost {
+            properties: vec![("upstream_var".into(), b"from-filter-state".to_vec())],
+            ..with_request()
+        },
     );
     s.on_request_headers(true);
     let (hs, b) = ok("{}");
     s.on_lambda_answer(7, hs, b);
-    assert_eq!(state(&f, "b").as_deref(), Some("x-from-filter-state"));
+    assert_eq!(f.state("b").as_deref(), Some("x-from-filter-state"));
 }
 
 #[test]
 fn unknown_cluster_fails_at_once() {
     let (mut s, f) = stream(
         r#"{"function":"demo"}"#,
-        Fake {
+        FakeHost {
             request_headers: request(),
             refuse_dispatch: true,
             ..Default::default()
@@ -441,7 +305,7 @@ fn no_credentials_gives_500_with_advice() {
     assert_eq!(replies[0].0, 500);
     assert!(String::from_utf8_lossy(&replies[0].2).contains("AWS_ACCESS_KEY_ID"));
     assert_eq!(
-        state(&fake, "lambda_error_key").as_deref(),
+        fake.state("lambda_error_key").as_deref(),
         Some("AWS_LAMBDA_CREDENTIALS_ERROR")
     );
 }
@@ -450,7 +314,7 @@ fn no_credentials_gives_500_with_advice() {
 fn oversized_event_payload_is_refused_before_calling() {
     let (mut s, f) = stream(
         r#"{"function":"demo","scope":"REQUEST_CONTENT","invocationType":"Event","payload":"{#request.content}"}"#,
-        Fake {
+        FakeHost {
             request_headers: request(),
             request_body: vec![b'a'; 1024 * 1024 + 1],
             ..Default::default()
@@ -477,8 +341,8 @@ fn log_lines_carry_the_stream_id_and_no_secret() {
 fn response_content_send_to_consumer_replaces_the_body_in_place() {
     let (mut s, f) = stream(
         r#"{"function":"demo","scope":"RESPONSE_CONTENT","sendToConsumer":true,"payload":"{#response.content}"}"#,
-        Fake {
-            response_headers: h(&[(":status", "200"), ("content-length", "7")]),
+        FakeHost {
+            response_headers: headers(&[(":status", "200"), ("content-length", "7")]),
             response_body: b"backend".to_vec(),
             ..Default::default()
         },
@@ -490,9 +354,9 @@ fn response_content_send_to_consumer_replaces_the_body_in_place() {
         "the length changes: it must not go out"
     );
     assert_eq!(s.on_response_body(7, true), Action::Pause);
-    s.on_lambda_answer(7, h(&[(":status", "202")]), b"from lambda".to_vec());
+    s.on_lambda_answer(7, headers(&[(":status", "202")]), b"from lambda".to_vec());
     assert_eq!(
-        f.replaced_body.borrow().as_deref(),
+        f.replaced_bodies.borrow().last().map(Vec::as_slice),
         Some(&b"from lambda"[..])
     );
     assert_eq!(
@@ -500,7 +364,7 @@ fn response_content_send_to_consumer_replaces_the_body_in_place() {
         1,
         "no header is touched after the headers went on"
     );
-    assert_eq!(*f.resumed_response.borrow(), 1);
+    assert_eq!(f.resumed_response.get(), 1);
     assert!(f.replies.borrow().is_empty());
 }
 
@@ -526,7 +390,7 @@ fn filter_state_values_carry_no_line_breaks_but_templates_see_them() {
 fn the_precise_error_key_is_published() {
     let (mut s, f) = stream(r#"{"function":"demo","maxAttempts":1}"#, with_request());
     s.on_request_headers(true);
-    s.on_lambda_answer(7, h(&[(":status", "429")]), Vec::new());
+    s.on_lambda_answer(7, headers(&[(":status", "429")]), Vec::new());
     assert!(f.filter_state.borrow().contains(&(
         "lambda_error_key".to_string(),
         "AWS_LAMBDA_THROTTLED".to_string()
@@ -545,7 +409,7 @@ fn outcomes_are_counted() {
     s.on_request_headers(true);
     s.on_lambda_answer(
         7,
-        h(&[(":status", "200"), ("x-amz-function-error", "Handled")]),
+        headers(&[(":status", "200"), ("x-amz-function-error", "Handled")]),
         Vec::new(),
     );
     assert_eq!(*f.metrics.borrow(), vec![Metric::FunctionError]);
@@ -566,14 +430,14 @@ fn envoy_local_reply_passes_while_the_request_body_is_buffered() {
 }
 
 fn later() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_700_000_010)
+    at(T0 + 10)
 }
 
 #[test]
 fn throttled_then_ok_succeeds_after_a_retry() {
     let (mut s, f) = stream(r#"{"function":"demo"}"#, with_request());
     s.on_request_headers(true);
-    s.on_lambda_answer(7, h(&[(":status", "429")]), Vec::new());
+    s.on_lambda_answer(7, headers(&[(":status", "429")]), Vec::new());
     assert!(
         f.replies.borrow().is_empty(),
         "a throttled call is retried, not answered"
@@ -584,7 +448,7 @@ fn throttled_then_ok_succeeds_after_a_retry() {
     assert_eq!(f.dispatched.borrow().len(), 2);
     let (hs, b) = ok("{}");
     s.on_lambda_answer(7, hs, b);
-    assert_eq!(*f.resumed_request.borrow(), 1);
+    assert_eq!(f.resumed_request.get(), 1);
     assert!(f.metrics.borrow().contains(&Metric::Retry));
 }
 
@@ -593,7 +457,7 @@ fn attempts_never_exceed_max_attempts() {
     let (mut s, f) = stream(r#"{"function":"demo","maxAttempts":3}"#, with_request());
     s.on_request_headers(true);
     for _ in 0..3 {
-        s.on_lambda_answer(7, h(&[(":status", "503")]), Vec::new());
+        s.on_lambda_answer(7, headers(&[(":status", "503")]), Vec::new());
         s.on_timer(later());
     }
     assert_eq!(f.dispatched.borrow().len(), 3);
@@ -611,7 +475,7 @@ fn function_errors_and_client_errors_are_not_retried() {
     ] {
         let (mut s, f) = stream(r#"{"function":"demo"}"#, with_request());
         s.on_request_headers(true);
-        let mut hs = h(&[(":status", status)]);
+        let mut hs = headers(&[(":status", status)]);
         if let Some((n, v)) = extra {
             hs.push((n.to_string(), v.to_string()));
         }
