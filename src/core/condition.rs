@@ -3,6 +3,7 @@
 //! `onConditionError`, what an evaluation failure does.
 
 #[cfg(test)]
+#[path = "condition_tests.rs"]
 mod tests;
 
 use crate::core::template::{Root, Template};

@@ -9,6 +9,7 @@
 
 mod classify;
 #[cfg(test)]
+#[path = "errors_tests.rs"]
 mod tests;
 
 #[cfg(any(test, feature = "testing"))]

@@ -11,23 +11,23 @@ pub mod response;
 pub mod settings;
 
 #[cfg(test)]
-mod tests_event_envoy;
+mod event_envoy_tests;
 #[cfg(test)]
-mod tests_event_shapes;
+mod event_shapes_tests;
 #[cfg(test)]
-mod tests_event_v1;
+mod event_v1_tests;
 #[cfg(test)]
-mod tests_event_v2;
+mod event_v2_tests;
 #[cfg(test)]
-mod tests_resource;
+mod resource_tests;
 #[cfg(test)]
-mod tests_response;
+mod response_frameworks_tests;
 #[cfg(test)]
-mod tests_response_frameworks;
+mod response_headers_tests;
 #[cfg(test)]
-mod tests_response_headers;
+mod response_tests;
 #[cfg(test)]
-mod tests_settings;
+mod settings_tests;
 
 pub use api_gateway::{ApiGateway, RawApiGateway};
 pub use event::{build_event, HttpRequest};

@@ -11,13 +11,13 @@ pub mod select;
 pub mod templates;
 
 #[cfg(test)]
-mod tests;
+mod accept_tests;
 #[cfg(test)]
-mod tests_accept;
+mod render_tests;
 #[cfg(test)]
-mod tests_render;
+mod select_tests;
 #[cfg(test)]
-mod tests_templates;
+mod templates_tests;
 
 pub use accept::Accept;
 pub use render::{builtin, render, Reply};

@@ -10,6 +10,7 @@ mod gate;
 mod invoke;
 mod roots;
 #[cfg(test)]
+#[path = "states_tests.rs"]
 mod tests;
 pub mod waiters;
 

@@ -1,7 +1,7 @@
 //! The Envoy native filter's envelope.
 
+use super::event_v1_tests::{build, get};
 use super::settings::PayloadFormat;
-use super::tests_event_v1::{build, get};
 use super::ApiGateway;
 use serde_json::json;
 

@@ -1,7 +1,7 @@
 //! The HTTP API / Function URL (payload 2.0) event.
 
+use super::event_v1_tests::{build, get, T};
 use super::settings::PayloadFormat;
-use super::tests_event_v1::{build, get, T};
 use super::ApiGateway;
 use super::Resource;
 use serde_json::{json, Value};

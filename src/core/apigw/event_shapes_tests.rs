@@ -2,8 +2,8 @@
 //! names at every level and the same JSON types, but for the fields listed as left out
 //! (what an authorizer, mTLS or API Gateway's own ids would fill).
 
+use super::event_v1_tests::{build, get};
 use super::settings::PayloadFormat;
-use super::tests_event_v1::{build, get};
 use super::ApiGateway;
 use super::Resource;
 use serde_json::Value;
