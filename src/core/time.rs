@@ -1,8 +1,45 @@
-//! The two date-time texts of the AWS protocol, without a date crate: the
-//! `x-amz-date` a signature carries and the ISO-8601 `Expiration` of
-//! temporary credentials. One calendar algorithm (Howard Hinnant's, both ways).
+//! Calendar dates without a date crate: the `x-amz-date` a signature
+//! carries, the ISO-8601 `Expiration` of temporary credentials and the
+//! request times of API Gateway events. One calendar algorithm (Howard
+//! Hinnant's, both ways).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A UTC date and time of day, from seconds since the UNIX epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Civil {
+    pub year: i64,
+    /// 1–12.
+    pub month: i64,
+    /// 1–31.
+    pub day: i64,
+    pub hour: u64,
+    pub minute: u64,
+    pub second: u64,
+}
+
+impl Civil {
+    pub fn from_unix_secs(secs: u64) -> Civil {
+        let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+        // Howard Hinnant's `civil_from_days`.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        Civil {
+            year: yoe + era * 400 + i64::from(month <= 2),
+            month,
+            day,
+            hour: rem / 3600,
+            minute: rem % 3600 / 60,
+            second: rem % 60,
+        }
+    }
+}
 
 /// `YYYYMMDDTHHMMSSZ` from a UNIX time (UTC), without a date crate.
 pub fn amz_date(time: SystemTime) -> String {
@@ -10,22 +47,10 @@ pub fn amz_date(time: SystemTime) -> String {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    // Howard Hinnant's `civil_from_days`.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let c = Civil::from_unix_secs(secs);
     format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
     )
 }
 

@@ -2,6 +2,7 @@
 //! headers, the query, the body as text or base64, the time in API Gateway's format.
 
 use super::HttpRequest;
+use crate::core::time::Civil;
 use base64::Engine;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::collections::HashMap;
@@ -200,31 +201,12 @@ const MONTHS: [&str; 12] = [
 
 /// API Gateway's request time, Common Log Format in UTC: `03/Dec/2026:09:12:00 +0000`.
 pub(crate) fn clf_time(ms: u64) -> String {
-    let secs = ms / 1000;
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    let (year, month, day) = civil_from_days(days);
+    let c = Civil::from_unix_secs(ms / 1000);
     let name = MONTHS
-        .get(month.saturating_sub(1) as usize)
+        .get(usize::try_from(c.month - 1).unwrap_or(0))
         .unwrap_or(&"Jan");
     format!(
-        "{day:02}/{name}/{year:04}:{:02}:{:02}:{:02} +0000",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+        "{:02}/{name}/{:04}:{:02}:{:02}:{:02} +0000",
+        c.day, c.year, c.hour, c.minute, c.second
     )
-}
-
-/// Days since 1970-01-01 to (year, month 1-12, day 1-31), proleptic Gregorian.
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
