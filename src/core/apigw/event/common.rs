@@ -2,6 +2,7 @@
 //! headers, the query, the body as text or base64, the time in API Gateway's format.
 
 use super::HttpRequest;
+use crate::core::apigw::api_gateway::ApiGateway;
 use crate::core::time::Civil;
 use base64::Engine;
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -77,6 +78,16 @@ pub(crate) fn staged(stage: &str, path: &str) -> String {
 
 /// A JSON object that keeps its keys in the given order.
 pub(crate) struct Obj<K, V>(pub Vec<(K, V)>);
+
+/// `stageVariables`, absent when the API sets none (v1 and v2 alike).
+pub(crate) fn stage_variables(api: &ApiGateway) -> Option<Obj<&str, &str>> {
+    Obj(api
+        .stage_variables
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect())
+    .non_empty()
+}
 
 impl<K: Serialize, V: Serialize> Serialize for Obj<K, V> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

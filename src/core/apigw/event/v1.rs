@@ -1,7 +1,8 @@
 //! The REST API proxy event (payload format 1.0), field for field as AWS documents it.
 
 use super::common::{
-    body_field, clf_time, domain_prefix, grouped, ip_only, query_pairs, staged, Obj, Parts,
+    body_field, clf_time, domain_prefix, grouped, ip_only, query_pairs, stage_variables, staged,
+    Obj, Parts,
 };
 use super::HttpRequest;
 use crate::core::apigw::api_gateway::ApiGateway;
@@ -104,12 +105,7 @@ pub(super) fn event<'a>(
         query_string_parameters: Obj(single_query).non_empty(),
         multi_value_query_string_parameters: Obj(query).non_empty(),
         path_parameters,
-        stage_variables: Obj(api
-            .stage_variables
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect())
-        .non_empty(),
+        stage_variables: stage_variables(api),
         request_context: Context {
             account_id: &api.account_id,
             api_id: &api.api_id,

@@ -1,7 +1,8 @@
 //! The HTTP API event, payload format 2.0 (also what a Function URL sends).
 
 use super::common::{
-    body_field, clf_time, domain_prefix, grouped, ip_only, query_pairs, staged, Obj, Parts,
+    body_field, clf_time, domain_prefix, grouped, ip_only, query_pairs, stage_variables, staged,
+    Obj, Parts,
 };
 use super::v1::with_host;
 use super::HttpRequest;
@@ -91,12 +92,7 @@ pub(super) fn event<'a>(
         headers: Obj(headers),
         query_string_parameters: Obj(query).non_empty(),
         path_parameters,
-        stage_variables: Obj(api
-            .stage_variables
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect())
-        .non_empty(),
+        stage_variables: stage_variables(api),
         request_context: Context {
             account_id: &api.account_id,
             api_id: &api.api_id,
