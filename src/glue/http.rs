@@ -28,7 +28,10 @@ impl HttpFilter {
     fn with(&self, f: impl FnOnce(&mut Stream) -> CoreAction) -> Action {
         let action = match self.stream.try_borrow_mut() {
             Ok(mut s) => f(&mut s),
-            Err(_) => return Action::Pause,
+            Err(_) => {
+                busy(self.id, "an event");
+                return Action::Pause;
+            }
         };
         self.after_event();
         match action {
@@ -44,6 +47,15 @@ impl HttpFilter {
             w.after_event(self.id, &self.stream);
         }
     }
+}
+
+/// The stream is already in use: an event for it arrived from inside one of
+/// its own calls into the proxy. Not expected from Envoy; said loudly, since
+/// the event is not handled.
+fn busy(id: u32, what: &str) {
+    let line =
+        format!("aws-lambda: [stream {id}] {what} arrived while the stream was busy: not handled");
+    let _ = proxy_wasm::hostcalls::log(proxy_wasm::types::LogLevel::Error, &line);
 }
 
 impl Drop for HttpFilter {
@@ -62,11 +74,15 @@ impl Context for HttpFilter {
         body_size: usize,
         _trailers: usize,
     ) {
-        if let Ok(mut s) = self.stream.try_borrow_mut() {
-            if let Some(size) = s.reserve_answer(body_size) {
-                let (headers, body) = callout_answer(size);
-                s.on_lambda_answer(token, headers, body);
-            }
+        match self.stream.try_borrow_mut() {
+            Ok(mut s) => match s.reserve_answer(body_size) {
+                Ok(size) => {
+                    let (headers, body) = callout_answer(size);
+                    s.on_lambda_answer(token, headers, body);
+                }
+                Err(e) => s.on_answer_refused(e),
+            },
+            Err(_) => busy(self.id, "a Lambda answer"),
         }
         self.after_event();
     }

@@ -31,6 +31,8 @@ pub struct PolicyRoot {
     /// container, IMDS) or failed calls are retried.
     waiters: Option<Rc<Waiters>>,
     host: Rc<ProxyHost>,
+    /// The plugin configuration this root runs with.
+    configured: Option<Vec<u8>>,
 }
 
 impl PolicyRoot {
@@ -83,6 +85,12 @@ impl Context for PolicyRoot {
 impl RootContext for PolicyRoot {
     fn on_configure(&mut self, _size: usize) -> bool {
         let json = self.get_plugin_configuration().unwrap_or_default();
+        if self.config.is_some() && self.configured.as_ref() == Some(&json) {
+            // Envoy configures a live root again with the same configuration
+            // (a reload that changed something else): streams in flight keep
+            // their waiters and the credentials cache stays warm.
+            return true;
+        }
         let env = |name: &str| std::env::var(name).ok();
         let parsed = match config::from_json(&json, &env) {
             Ok(parsed) => parsed,
@@ -126,6 +134,7 @@ impl RootContext for PolicyRoot {
         self.waiters = timed.then(|| Rc::new(Waiters::new(host, cache.clone())));
         self.credentials = Some(cache);
         self.config = Some(Rc::new(cfg));
+        self.configured = Some(json);
         true
     }
 

@@ -21,7 +21,7 @@ from harness import expect
 from harness.envoy import Topology, render_bootstrap, validate_yaml
 from harness.httpserver import Reply
 from harness.lambda_double import LambdaDouble
-from harness.util import REPO_ROOT, free_port
+from harness.util import REPO_ROOT, free_port, wait_for
 from test_config_refusal import GOOD, PLUGIN_REFUSED
 from test_seed_example import seed_configuration
 
@@ -235,7 +235,9 @@ def test_a_template_that_fails_to_render_falls_back_and_is_counted(envoys, doubl
     body = expect.invoke_error(resp)
     assert "Status Code: 429" in body["details"]
     assert envoy.stat("wasmcustom.aws_lambda.response_template_error") == before + 1
-    time.sleep(0.3)  # Envoy flushes its log every 100 ms
+    # Envoy flushes its log every 100 ms (later under load): wait for the line, then for a second one.
+    wait_for(lambda: "failed to render" in envoy.log_since(offset), timeout=5, what="the render warning")
+    time.sleep(0.3)
     lines = [line for line in envoy.log_since(offset).splitlines() if "failed to render" in line]
     assert len(lines) == 1, lines
     assert "[stream " in lines[0] and "AWS_LAMBDA_THROTTLED" in lines[0], lines[0]

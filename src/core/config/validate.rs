@@ -199,6 +199,13 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
                 .iter()
                 .any(|v| v.value.references("request") || v.value.references("response")),
     };
+    let invoke_on_local_replies = raw.invoke_on_local_replies.unwrap_or(false);
+    if invoke_on_local_replies && scope.is_request_phase() {
+        warnings.push(
+            "`invokeOnLocalReplies` is ignored in the request scopes (it is about responses)"
+                .to_string(),
+        );
+    }
     let max_buffered_bytes = raw.max_buffered_bytes.unwrap_or(DEFAULT_MAX_BUFFERED_BYTES);
     if !(MIN_BUFFERED_BYTES..=MAX_BUFFERED_BYTES).contains(&max_buffered_bytes) {
         return Err(err(
@@ -238,7 +245,7 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
             needs,
             retry,
             max_buffered_bytes: max_buffered_bytes as usize,
-            invoke_on_local_replies: raw.invoke_on_local_replies.unwrap_or(false),
+            invoke_on_local_replies,
             error_params: ErrorParams {
                 function: Some(function),
                 region: Some(region),

@@ -93,10 +93,9 @@ impl Inner {
     fn finish(&mut self, result: Result<Credentials, String>, now: SystemTime) -> FetchEvent {
         self.in_flight = None;
         let result = result.and_then(|c| match c.expiration {
-            Some(exp) if exp <= now + EXPIRY_SKEW => Err(format!(
-                "the credentials received for {} are already expired (check the clock)",
-                c.access_key_id
-            )),
+            Some(exp) if exp <= now + EXPIRY_SKEW => {
+                Err("the credentials received are already expired (check the clock)".to_string())
+            }
             _ => Ok(c),
         });
         let event = match result {

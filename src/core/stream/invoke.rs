@@ -131,20 +131,21 @@ impl Stream {
 
     /// How many bytes of an Invoke answer of `body_size` bytes to copy into
     /// the VM (at most one more than Lambda's limit, which is then refused),
-    /// taken from the budget first. None: the budget refused them and the
-    /// stream has answered 503; the answer is not to be read.
-    pub fn reserve_answer(&mut self, body_size: usize) -> Option<usize> {
+    /// taken from the budget first. Err: the budget refused them; the answer
+    /// is not to be read, and the caller ends the stream with
+    /// [`Stream::on_answer_refused`] once the stream's context is current
+    /// (an answer forwarded by the root is read while the root is).
+    pub fn reserve_answer(&mut self, body_size: usize) -> Result<usize, PolicyError> {
         if !matches!(self.state, State::WaitingLambda { .. }) {
-            return Some(0);
+            return Ok(0);
         }
         let size = body_size.min(MAX_ANSWER_BYTES + 1);
-        match self.reserve(size) {
-            Ok(()) => Some(size),
-            Err(e) => {
-                self.finish_err(e);
-                None
-            }
-        }
+        self.reserve(size).map(|()| size)
+    }
+
+    /// The budget refused the answer's bytes: the stream answers 503.
+    pub fn on_answer_refused(&mut self, e: PolicyError) {
+        self.finish_err(e);
     }
 
     /// The Invoke callout answered. `headers` without `:status` is a transport failure.
@@ -192,6 +193,8 @@ impl Stream {
         });
         self.host.record_duration_ms(elapsed.as_millis() as u64);
         if retryable(outcome, answer.status) && self.schedule_retry() {
+            // The next attempt takes its own answer's bytes.
+            self.held.shrink(answer.body.len());
             return;
         }
         if let Err(e) = answer.verdict(outcome, self.cfg.timeout.as_millis() as u64) {

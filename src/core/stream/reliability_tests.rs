@@ -115,7 +115,7 @@ fn a_body_over_the_budget_gets_503_and_the_budget_is_given_back() {
     assert_eq!(budget.used(), 600, "the refused stream took nothing");
 
     let (hs, b) = ok("{}");
-    assert_eq!(first.reserve_answer(b.len()), Some(2));
+    assert_eq!(first.reserve_answer(b.len()), Ok(2));
     first.on_lambda_answer(7, hs, b);
     assert_eq!(f1.replies.borrow()[0].0, 200);
     assert_eq!(budget.used(), 0, "given back when the stream ends");
@@ -127,7 +127,12 @@ fn an_answer_over_the_budget_is_not_read() {
     let budget = Rc::new(Budget::new(1000));
     let (mut s, f) = with_budget(r#"{"function":"demo"}"#, with_request(), &budget);
     s.on_request_headers(true);
-    assert_eq!(s.reserve_answer(5000), None);
+    let refused = s.reserve_answer(5000).unwrap_err();
+    assert!(
+        f.replies.borrow().is_empty(),
+        "answered in the stream's context, by the caller"
+    );
+    s.on_answer_refused(refused);
     assert_eq!(f.replies.borrow()[0].0, 503);
     assert_eq!(budget.used(), 0);
 }
@@ -242,8 +247,9 @@ fn a_credentials_wait_ends_at_the_call_timeout() {
     assert_eq!(s.wake_at(), None);
 }
 
-#[test]
-fn the_timer_runs_only_while_a_stream_waits_for_the_root() {
+/// A root's waiters and one stream (id 3, static keys, 3 attempts) whose
+/// first Lambda call went out, with a budget of `budget` bytes.
+fn waiting_root(budget: usize) -> (Waiters, Rc<RefCell<Stream>>, Rc<FakeHost>) {
     let env = |_: &str| None;
     let cfg = from_json(br#"{"function":"demo"}"#, &env).unwrap().config;
     let fake = Rc::new(with_request());
@@ -252,11 +258,16 @@ fn the_timer_runs_only_while_a_stream_waits_for_the_root() {
         None,
     ));
     let waiters = Waiters::new(fake.clone(), creds.clone());
-    let budget = Rc::new(Budget::new(1 << 20));
+    let budget = Rc::new(Budget::new(budget));
     let s = Stream::new(3, Rc::new(cfg), fake.clone(), creds, budget);
     let s = Rc::new(RefCell::new(s));
-
     s.borrow_mut().on_request_headers(true);
+    (waiters, s, fake)
+}
+
+#[test]
+fn the_timer_runs_only_while_a_stream_waits_for_the_root() {
+    let (waiters, s, fake) = waiting_root(1 << 20);
     waiters.after_event(3, &s);
     assert!(
         fake.timers.borrow().is_empty(),
@@ -296,26 +307,10 @@ fn the_timer_runs_only_while_a_stream_waits_for_the_root() {
 
 #[test]
 fn a_root_that_is_done_serves_its_waiting_streams_then_stops() {
-    let env = |_: &str| None;
-    let cfg = from_json(br#"{"function":"demo"}"#, &env).unwrap().config;
-    let fake = Rc::new(with_request());
-    let creds = Rc::new(CredentialCache::new(
-        Some(Rc::new(Credentials::new("AKID", "SECRET", None))),
-        None,
-    ));
-    let waiters = Waiters::new(fake.clone(), creds.clone());
-    assert!(waiters.drain(), "nothing waits: done at once");
+    let (idle, _, _) = waiting_root(1 << 20);
+    assert!(idle.drain(), "nothing waits: done at once");
 
-    let waiters = Waiters::new(fake.clone(), creds.clone());
-    let budget = Rc::new(Budget::new(1 << 20));
-    let s = Rc::new(RefCell::new(Stream::new(
-        3,
-        Rc::new(cfg),
-        fake.clone(),
-        creds,
-        budget,
-    )));
-    s.borrow_mut().on_request_headers(true);
+    let (waiters, s, fake) = waiting_root(1 << 20);
     s.borrow_mut()
         .on_lambda_answer(7, headers(&[(":status", "503")]), Vec::new());
     waiters.after_event(3, &s);
@@ -329,4 +324,32 @@ fn a_root_that_is_done_serves_its_waiting_streams_then_stops() {
     assert!(waiters.on_callout(7, b.len(), |_| (hs, b)));
     assert!(waiters.drained());
     assert_eq!(fake.resumed_request.get(), 1);
+}
+
+#[test]
+fn a_forwarded_answer_over_the_budget_is_refused_in_the_streams_context() {
+    let (waiters, s, fake) = waiting_root(1000);
+    s.borrow_mut()
+        .on_lambda_answer(7, headers(&[(":status", "429")]), Vec::new());
+    waiters.after_event(3, &s);
+    fake.now.set(at(T0) + Duration::from_millis(30));
+    waiters.on_tick();
+    assert_eq!(
+        *fake.entered.borrow(),
+        vec![3],
+        "the retry went out from the root"
+    );
+    let read = std::cell::Cell::new(false);
+    assert!(waiters.on_callout(7, 5000, |_| {
+        read.set(true);
+        (Vec::new(), Vec::new())
+    }));
+    assert!(!read.get(), "the answer was not copied into the VM");
+    assert_eq!(
+        *fake.entered.borrow(),
+        vec![3, 3],
+        "the 503 went out with the stream's context current"
+    );
+    assert_eq!(fake.replies.borrow()[0].0, 503);
+    assert!(waiters.is_empty());
 }

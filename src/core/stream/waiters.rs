@@ -145,7 +145,13 @@ impl Waiters {
             if let Some(req) = self.cache.poll(now) {
                 self.send_fetch(req);
             }
+            // A fetch found lost ends with a failure: its waiters are told now.
+            for id in self.cache.take_woken() {
+                self.run(id, Stream::on_credentials);
+            }
         }
+        // The timer fired, so it runs, whatever this object last set it to.
+        self.period.set(self.period.get().or(Some(Duration::ZERO)));
         self.rearm(now);
     }
 
@@ -176,16 +182,16 @@ impl Waiters {
         let Some(stream) = self.streams.borrow().get(&id).and_then(Weak::upgrade) else {
             return true;
         };
-        // The answer is read while the root is still the current context.
-        let size = match stream.try_borrow_mut() {
+        // The answer is read while the root is still the current context;
+        // the stream ends (or goes on) in its own.
+        let reserved = match stream.try_borrow_mut() {
             Ok(mut s) => s.reserve_answer(body_size),
-            Err(_) => None,
+            Err(_) => return true,
         };
-        let answer = size.map(read);
-        self.run(id, |s| {
-            if let Some((headers, body)) = answer {
-                s.on_lambda_answer(token, headers, body);
-            }
+        let answer = reserved.map(read);
+        self.run(id, |s| match answer {
+            Ok((headers, body)) => s.on_lambda_answer(token, headers, body),
+            Err(e) => s.on_answer_refused(e),
         });
         true
     }
