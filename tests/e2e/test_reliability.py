@@ -239,7 +239,7 @@ def test_the_timer_is_off_at_rest_also_after_retries_and_reloads(envoys, double,
     start = envoy.log_size()
     assert envoy.get("/retried").status_code == 200, "a throttled call is retried on the timer"
     # Envoy flushes its log every 100 ms (later under load).
-    wait_for(lambda: "timer fired, 1 streams due" in envoy.log_since(start), timeout=5, what="the retry on the timer"
+    wait_for(lambda: "timer fired, 1 streams due" in envoy.log_since(start), timeout=5, what="the retry on the timer")
     for n in range(5):
         # A new configuration for the same listener: a new root context, the old one is done.
         new = render_listener(double_config(payload=f'{{"reload": {n}}}'), envoy.port, name=envoy.name, module=envoys.module)
