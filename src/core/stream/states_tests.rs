@@ -91,22 +91,26 @@ fn request_scope_send_to_consumer_replies_with_the_function_result() {
     assert_eq!(f.resumed_request.get(), 0);
 }
 
-#[test]
-fn send_to_consumer_never_forwards_cr_lf_or_nul_from_the_lambda_content_type() {
+/// The status and headers of the local reply that carries a function's
+/// answer whose content-type is `content_type`.
+pub(super) fn reply_for_content_type(content_type: &str) -> (u32, Headers) {
     let (mut s, f) = stream(
         r#"{"function":"demo","sendToConsumer":true}"#,
         with_request(),
     );
     s.on_request_headers(true);
-    let hs = headers(&[
-        (":status", "200"),
-        ("content-type", "text/plain\r\nset-cookie: a=b\0"),
-    ]);
+    let hs = headers(&[(":status", "200"), ("content-type", content_type)]);
     s.on_lambda_answer(7, hs, b"{}".to_vec());
-    let replies = f.replies.borrow();
-    assert_eq!(replies[0].0, 200);
+    let reply = f.replies.borrow()[0].clone();
+    (reply.0, reply.1)
+}
+
+#[test]
+fn send_to_consumer_never_forwards_cr_lf_or_nul_from_the_lambda_content_type() {
+    let (status, hs) = reply_for_content_type("text/plain\r\nset-cookie: a=b\0");
+    assert_eq!(status, 200);
     assert_eq!(
-        replies[0].1,
+        hs,
         headers(&[("content-type", "text/plain  set-cookie: a=b ")])
     );
 }
