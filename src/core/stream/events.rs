@@ -9,6 +9,23 @@ use crate::core::errors::{ErrorKey, PolicyError};
 use crate::core::host::{LogLevel, Metric};
 use std::rc::Rc;
 
+/// Which half of the exchange a body or trailers event is about.
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    Request,
+    Response,
+}
+
+impl Side {
+    /// The scope that holds this side's body.
+    fn content_scope(self) -> Scope {
+        match self {
+            Side::Request => Scope::RequestContent,
+            Side::Response => Scope::ResponseContent,
+        }
+    }
+}
+
 impl Stream {
     pub fn on_request_headers(&mut self, end_of_stream: bool) -> Action {
         let scope = self.cfg.scope;
@@ -41,35 +58,13 @@ impl Stream {
     }
 
     pub fn on_request_body(&mut self, size: usize, end_of_stream: bool) -> Action {
-        if self.cfg.scope != Scope::RequestContent || !matches!(self.state, State::Buffering) {
-            return self.pass();
-        }
-        self.body_size = size;
-        if !end_of_stream {
-            return Action::Pause;
-        }
-        self.request_body_complete()
+        self.body_event(Side::Request, size, end_of_stream)
     }
 
     /// Trailers end the body as end-of-stream does: the call starts, and the
     /// trailers are held with the body until the stream is resumed.
     pub fn on_request_trailers(&mut self) -> Action {
-        if self.cfg.scope != Scope::RequestContent || !matches!(self.state, State::Buffering) {
-            return self.pass();
-        }
-        self.request_body_complete()
-    }
-
-    fn request_body_complete(&mut self) -> Action {
-        let size = self.body_size;
-        if let Err(e) = self.reserve(size) {
-            return self.fail(e);
-        }
-        let body = self.host.request_body(size);
-        if let Some(req) = self.request.as_mut().and_then(Rc::get_mut) {
-            req.content = Some(body);
-        }
-        self.begin()
+        self.trailers_event(Side::Request)
     }
 
     pub fn on_response_headers(&mut self, end_of_stream: bool) -> Action {
@@ -110,32 +105,57 @@ impl Stream {
     }
 
     pub fn on_response_body(&mut self, size: usize, end_of_stream: bool) -> Action {
-        if self.cfg.scope != Scope::ResponseContent || !matches!(self.state, State::Buffering) {
+        self.body_event(Side::Response, size, end_of_stream)
+    }
+
+    /// As for requests: trailers (every gRPC response has them) end the body.
+    pub fn on_response_trailers(&mut self) -> Action {
+        self.trailers_event(Side::Response)
+    }
+
+    /// Whether the stream holds this side's body for its scope right now.
+    fn holds_body(&self, side: Side) -> bool {
+        self.cfg.scope == side.content_scope() && matches!(self.state, State::Buffering)
+    }
+
+    fn body_event(&mut self, side: Side, size: usize, end_of_stream: bool) -> Action {
+        if !self.holds_body(side) {
             return self.pass();
         }
         self.body_size = size;
         if !end_of_stream {
             return Action::Pause;
         }
-        self.response_body_complete()
+        self.body_complete(side)
     }
 
-    /// As for requests: trailers (every gRPC response has them) end the body.
-    pub fn on_response_trailers(&mut self) -> Action {
-        if self.cfg.scope != Scope::ResponseContent || !matches!(self.state, State::Buffering) {
+    fn trailers_event(&mut self, side: Side) -> Action {
+        if !self.holds_body(side) {
             return self.pass();
         }
-        self.response_body_complete()
+        self.body_complete(side)
     }
 
-    fn response_body_complete(&mut self) -> Action {
+    /// The whole body is with Envoy (end of stream or trailers): it is copied
+    /// in, once the budget allowed its bytes, and the call starts.
+    fn body_complete(&mut self, side: Side) -> Action {
         let size = self.body_size;
         if let Err(e) = self.reserve(size) {
             return self.fail(e);
         }
-        let body = self.host.response_body(size);
-        if let Some(resp) = self.response.as_mut().and_then(Rc::get_mut) {
-            resp.content = Some(body);
+        match side {
+            Side::Request => {
+                let body = self.host.request_body(size);
+                if let Some(req) = self.request.as_mut().and_then(Rc::get_mut) {
+                    req.content = Some(body);
+                }
+            }
+            Side::Response => {
+                let body = self.host.response_body(size);
+                if let Some(resp) = self.response.as_mut().and_then(Rc::get_mut) {
+                    resp.content = Some(body);
+                }
+            }
         }
         self.begin()
     }
