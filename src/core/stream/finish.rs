@@ -118,8 +118,7 @@ impl Stream {
         let was_paused = std::mem::replace(&mut self.paused, false);
         self.state = State::Done;
         // Nothing the call needed is kept while the stream goes on.
-        self.drop_content();
-        self.held.release();
+        self.let_go();
         match end {
             End::Continue if !was_paused => {}
             End::Continue if self.cfg.scope.is_request_phase() => self.host.resume_request(),

@@ -63,8 +63,7 @@ impl Stream {
     fn skip(&mut self) -> Action {
         self.state = State::Done;
         self.paused = false;
-        self.drop_content();
-        self.held.release();
+        self.let_go();
         Action::Continue
     }
 

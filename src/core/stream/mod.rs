@@ -268,6 +268,13 @@ impl Stream {
         }
         self.held.shrink(freed);
     }
+
+    /// The stream is done with the policy: nothing it kept for the call stays
+    /// in the VM, and its budget is given back.
+    fn let_go(&mut self) {
+        self.drop_content();
+        self.held.release();
+    }
 }
 
 fn millis(t: SystemTime) -> u64 {
