@@ -35,12 +35,14 @@ def _untouched(envoy, double, path: str) -> str:
     return line
 
 
-def _policy_error_lines(envoy, offset: int) -> list[str]:
-    """The skip warnings written since ``offset``: waits for the first (Envoy flushes its log
-    every 100 ms, later under load), then a little longer for any second one."""
+def _policy_error_lines(envoy, offset: int, mark: str) -> list[str]:
+    """The skip warnings containing ``mark`` written since ``offset``: waits for the first
+    (Envoy flushes its log every 100 ms, later under load), then a little longer for any
+    second one. The log is the whole shared Envoy's, and every listener's plugin has the
+    same name: ``mark`` tells this request's warning apart from another test's, flushed late."""
 
     def lines() -> list[str]:
-        return [line for line in envoy.log_since(offset).splitlines() if "[wasm]" in line and "the policy is skipped" in line]
+        return [line for line in envoy.log_since(offset).splitlines() if "[wasm]" in line and "the policy is skipped" in line and mark in line]
 
     deadline = time.monotonic() + 5
     while not lines() and time.monotonic() < deadline:
@@ -84,7 +86,7 @@ def test_request_condition_error_skips_with_a_warning_and_a_count(envoys, double
     expect.backend_echo(resp)
     assert double.requests == []
     assert envoy.stat("wasmcustom.aws_lambda.condition_error") == before + 1
-    lines = _policy_error_lines(envoy, offset)
+    lines = _policy_error_lines(envoy, offset, mark="(a text of 14 chars)")
     assert len(lines) == 1, lines
     assert "[stream " in lines[0] and "onConditionError SKIP" in lines[0], lines[0]
     assert "perhaps-secret" not in lines[0], "no request data in the log"
