@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -113,43 +113,36 @@ def _clean_scripts(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 # ----------------------------------------------------------------------------- configs
-@pytest.fixture
-def moto_config(world: MotoWorld):
-    """Filter configuration against moto with the real key, overridable per test."""
+def _config_maker(base: dict) -> Callable[..., dict]:
+    """``make(**overrides)``: ``base`` with the overrides applied; an override of None removes the key."""
 
     def make(**overrides: Any) -> dict:
-        cfg = {
-            "scope": "REQUEST",
-            "region": world.region,
-            "accessKey": world.access_key,
-            "secretKey": world.secret_key,
-            "function": "demo",
-            "payload": '{"hello": "world"}',
-            "cluster": "lambda",
-            "endpoint": world.endpoint,
-        }
-        cfg.update(overrides)
+        cfg = {**base, **overrides}
         return {k: v for k, v in cfg.items() if v is not None}
 
     return make
+
+
+def _base_config(region: str, access_key: str, secret_key: str, function: str, endpoint: str) -> dict:
+    return {
+        "scope": "REQUEST",
+        "region": region,
+        "accessKey": access_key,
+        "secretKey": secret_key,
+        "function": function,
+        "payload": '{"hello": "world"}',
+        "cluster": "lambda",
+        "endpoint": endpoint,
+    }
+
+
+@pytest.fixture
+def moto_config(world: MotoWorld):
+    """Filter configuration against moto with the real key, overridable per test."""
+    return _config_maker(_base_config(world.region, world.access_key, world.secret_key, "demo", world.endpoint))
 
 
 @pytest.fixture
 def double_config(double: LambdaDouble):
     """Filter configuration against the Lambda double, overridable per test."""
-
-    def make(**overrides: Any) -> dict:
-        cfg = {
-            "scope": "REQUEST",
-            "region": "us-east-1",
-            "accessKey": DOUBLE_ACCESS_KEY,
-            "secretKey": DOUBLE_SECRET_KEY,
-            "function": "echo",
-            "payload": '{"hello": "world"}',
-            "cluster": "lambda",
-            "endpoint": double.url,
-        }
-        cfg.update(overrides)
-        return {k: v for k, v in cfg.items() if v is not None}
-
-    return make
+    return _config_maker(_base_config("us-east-1", DOUBLE_ACCESS_KEY, DOUBLE_SECRET_KEY, "echo", double.url))

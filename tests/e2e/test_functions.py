@@ -64,18 +64,25 @@ def test_function_forms_on_the_wire(envoys, double, double_config, function, qua
     assert (req.header("X-Amz-Invocation-Type") or "RequestResponse") == "RequestResponse"
 
 
-def test_event_invocation_is_accepted_with_202(envoys, moto, backend, moto_config):
-    cfg = moto_config(invocationType="Event", sendToConsumer=True, payload='{"async": true}')
+@pytest.mark.parametrize(
+    "kind, path, status",
+    [("Event", "/event", 202), ("DryRun", "/dry-run", 204)],
+)
+def test_event_and_dry_run_invocations_answer_with_the_lambda_status(envoys, moto, backend, moto_config, kind, path, status):
+    cfg = moto_config(invocationType=kind, sendToConsumer=True, payload='{"async": true}')
     envoy = envoys.get(cfg)
     before = len(moto.invoke_calls())
 
-    resp = envoy.get("/event")
+    resp = envoy.get(path)
 
-    assert resp.status_code == 202, resp.text
-    expect.content_length_ok(resp)
+    assert resp.status_code == status, resp.text
+    if status == 204:
+        assert resp.content == b"", "a DryRun answer has no body"
+    else:
+        expect.content_length_ok(resp)
     calls = moto.invoke_calls()[before:]
     assert len(calls) == 1
-    assert calls[0]["headers"].get("x-amz-invocation-type") == "Event"
+    assert calls[0]["headers"].get("x-amz-invocation-type") == kind
     expect.backend_not_called(backend)
 
 
@@ -89,21 +96,6 @@ def test_event_invocation_without_send_to_consumer_reaches_backend(envoys, moto,
     expect.backend_echo(resp)
     assert len(backend.requests) == 1
     assert [c["headers"].get("x-amz-invocation-type") for c in moto.invoke_calls()[before:]] == ["Event"]
-
-
-def test_dry_run_invocation_answers_204_without_body(envoys, moto, backend, moto_config):
-    cfg = moto_config(invocationType="DryRun", sendToConsumer=True, payload='{"dry": true}')
-    envoy = envoys.get(cfg)
-    before = len(moto.invoke_calls())
-
-    resp = envoy.get("/dry-run")
-
-    assert resp.status_code == 204, resp.text
-    assert resp.content == b""
-    calls = moto.invoke_calls()[before:]
-    assert len(calls) == 1
-    assert calls[0]["headers"].get("x-amz-invocation-type") == "DryRun"
-    expect.backend_not_called(backend)
 
 
 def test_event_on_the_wire_gives_empty_202(envoys, double, double_config, backend):

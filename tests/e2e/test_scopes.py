@@ -97,13 +97,19 @@ def test_request_content_without_send_to_consumer_forwards_body_unchanged(envoys
 
 
 # ----------------------------------------------------------------------------- RESPONSE
-def test_response_send_to_consumer_replaces_backend_answer(envoys, moto, backend, moto_config):
-    backend.always(Reply(201, {"content-type": "text/plain", "x-backend": "scripted"}, b"created by backend"))
-    cfg = moto_config(scope="RESPONSE", sendToConsumer=True, payload='{"phase": "response", "backendStatus": "{#response.status}"}')
+def _response_scope_call(envoys, moto, backend, moto_config, *, send_to_consumer: bool):
+    """A backend answering 201 ``created by backend`` (with ``x-custom: kept``), the policy in
+    ``RESPONSE`` with a payload naming the backend's status: (the consumer's answer, how many
+    Invoke calls moto had seen before it)."""
+    backend.always(Reply(201, {"content-type": "text/plain", "x-custom": "kept"}, b"created by backend"))
+    cfg = moto_config(scope="RESPONSE", sendToConsumer=send_to_consumer, payload='{"phase": "response", "backendStatus": "{#response.status}"}')
     envoy = envoys.get(cfg)
     before = len(moto.invoke_calls())
+    return envoy.get("/resource"), before
 
-    resp = envoy.get("/resource")
+
+def test_response_send_to_consumer_replaces_backend_answer(envoys, moto, backend, moto_config):
+    resp, before = _response_scope_call(envoys, moto, backend, moto_config, send_to_consumer=True)
 
     assert len(backend.requests) == 1, "response phases call the backend exactly once"
     assert resp.status_code == 200, f"consumer gets the Lambda API status, not the backend's 201: {resp.text}"
@@ -114,12 +120,7 @@ def test_response_send_to_consumer_replaces_backend_answer(envoys, moto, backend
 
 
 def test_response_without_send_to_consumer_keeps_backend_answer(envoys, moto, backend, moto_config):
-    backend.always(Reply(201, {"content-type": "text/plain", "x-custom": "kept"}, b"created by backend"))
-    cfg = moto_config(scope="RESPONSE", sendToConsumer=False, payload='{"phase": "response", "backendStatus": "{#response.status}"}')
-    envoy = envoys.get(cfg)
-    before = len(moto.invoke_calls())
-
-    resp = envoy.get("/resource")
+    resp, before = _response_scope_call(envoys, moto, backend, moto_config, send_to_consumer=False)
 
     assert resp.status_code == 201
     assert resp.content == b"created by backend"

@@ -282,7 +282,35 @@ class EnvoyStartError(StopWaiting):
         self.log = log
 
 
-class Envoy:
+class _Front:
+    """What a test talks to: HTTP at ``self.url``, and the access log at ``self.access_log_path``
+    (shared by a whole ``Envoy`` and by each ``Listener`` of a shared one)."""
+
+    url: str
+    access_log_path: Path
+
+    def request(self, method: str = "GET", path: str = "/", *, headers: Mapping[str, str] | None = None, body: bytes | str | None = None, timeout: float = 10.0) -> requests.Response:
+        return requests.request(method, self.url + path, headers=dict(headers or {}), data=body, timeout=timeout, allow_redirects=False)
+
+    def get(self, path: str = "/", **kw: Any) -> requests.Response:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str = "/", body: bytes | str | None = None, **kw: Any) -> requests.Response:
+        return self.request("POST", path, body=body, **kw)
+
+    def access_log_lines(self) -> list[str]:
+        return self.access_log_path.read_text().splitlines() if self.access_log_path.exists() else []
+
+    def wait_access_log(self, contains: str, timeout: float = 6.0) -> str:
+        """The first access-log line containing ``contains`` (Envoy flushes about every second)."""
+
+        def find() -> str | None:
+            return next((line for line in self.access_log_lines() if contains in line), None)
+
+        return wait_for(find, timeout=timeout, interval=0.1, what=f"access log line with {contains!r}")
+
+
+class Envoy(_Front):
     """One Envoy process for one bootstrap."""
 
     def __init__(
@@ -376,14 +404,6 @@ class Envoy:
         self.stop()
 
     # -- talking to it ------------------------------------------------------------------
-    def request(self, method: str = "GET", path: str = "/", *, headers: Mapping[str, str] | None = None, body: bytes | str | None = None, timeout: float = 10.0) -> requests.Response:
-        return requests.request(method, self.url + path, headers=dict(headers or {}), data=body, timeout=timeout, allow_redirects=False)
-
-    def get(self, path: str = "/", **kw: Any) -> requests.Response:
-        return self.request("GET", path, **kw)
-
-    def post(self, path: str = "/", body: bytes | str | None = None, **kw: Any) -> requests.Response:
-        return self.request("POST", path, body=body, **kw)
 
     def stats(self, contains: str | None = None) -> dict[str, int]:
         """Counters and gauges from admin ``/stats`` (text), as ints. Histograms skipped."""
@@ -422,16 +442,6 @@ class Envoy:
             f.seek(offset)
             return f.read().decode(errors="replace")
 
-    def access_log_lines(self) -> list[str]:
-        return self.access_log_path.read_text().splitlines() if self.access_log_path.exists() else []
-
-    def wait_access_log(self, contains: str, timeout: float = 6.0) -> str:
-        """The first access-log line containing ``contains`` (Envoy flushes about every second)."""
-
-        def find() -> str | None:
-            return next((line for line in self.access_log_lines() if contains in line), None)
-
-        return wait_for(find, timeout=timeout, interval=0.1, what=f"access log line with {contains!r}")
 
 
 # ----------------------------------------------------------------------------- one-shots
@@ -558,7 +568,7 @@ class SharedEnvoy(Envoy):
         return None
 
 
-class Listener:
+class Listener(_Front):
     """One filter configuration served by a (shared) Envoy: what tests talk to."""
 
     def __init__(self, envoy: Envoy, port: int, name: str, access_log_path: Path) -> None:
@@ -570,14 +580,6 @@ class Listener:
         self.access_log_path = access_log_path
 
     # HTTP
-    def request(self, method: str = "GET", path: str = "/", *, headers: Mapping[str, str] | None = None, body: bytes | str | None = None, timeout: float = 10.0) -> requests.Response:
-        return requests.request(method, self.url + path, headers=dict(headers or {}), data=body, timeout=timeout, allow_redirects=False)
-
-    def get(self, path: str = "/", **kw: Any) -> requests.Response:
-        return self.request("GET", path, **kw)
-
-    def post(self, path: str = "/", body: bytes | str | None = None, **kw: Any) -> requests.Response:
-        return self.request("POST", path, body=body, **kw)
 
     # the Envoy around it (stats and the debug log are the whole Envoy's)
     def running(self) -> bool:
@@ -604,15 +606,6 @@ class Listener:
     def log_since(self, offset: int) -> str:
         return self.envoy.log_since(offset)
 
-    # this listener's access log
-    def access_log_lines(self) -> list[str]:
-        return self.access_log_path.read_text().splitlines() if self.access_log_path.exists() else []
-
-    def wait_access_log(self, contains: str, timeout: float = 6.0) -> str:
-        def find() -> str | None:
-            return next((line for line in self.access_log_lines() if contains in line), None)
-
-        return wait_for(find, timeout=timeout, interval=0.1, what=f"access log line with {contains!r}")
 
 
 class EnvoyPool:
