@@ -21,7 +21,27 @@ pub struct CalloutRequest {
     pub timeout: Duration,
 }
 
+/// A callout as the host sends it, borrowed: from a [`CalloutRequest`] or
+/// from the stream's own signed headers and payload.
+#[derive(Debug, Clone, Copy)]
+pub struct Callout<'a> {
+    pub cluster: &'a str,
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+    pub timeout: Duration,
+}
+
 impl CalloutRequest {
+    /// This request as the host sends it.
+    pub fn as_callout(&self) -> Callout<'_> {
+        Callout {
+            cluster: &self.cluster,
+            headers: &self.headers,
+            body: &self.body,
+            timeout: self.timeout,
+        }
+    }
+
     /// A body-less callout to `cluster` with its pseudo-headers.
     pub(crate) fn new(
         cluster: &str,

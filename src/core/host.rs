@@ -1,6 +1,7 @@
 //! The narrow interface the core needs from the proxy. The wasm glue
 //! implements it over `proxy_wasm::hostcalls`; tests implement it with a fake.
 
+pub use crate::core::callout::Callout;
 use std::time::{Duration, SystemTime};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -96,13 +97,7 @@ pub trait Host {
     fn set_filter_state(&self, name: &str, value: &str);
     fn now(&self) -> SystemTime;
     /// Sends an HTTP callout; the token comes back with the answer.
-    fn dispatch(
-        &self,
-        cluster: &str,
-        headers: &[(String, String)],
-        body: &[u8],
-        timeout: Duration,
-    ) -> Result<u32, String>;
+    fn dispatch(&self, call: Callout<'_>) -> Result<u32, String>;
     fn send_reply(&self, status: u32, headers: &[(&str, &str)], body: &[u8]);
     /// Sets (or, with `None`, removes) a response header.
     fn set_response_header(&self, name: &str, value: Option<&str>);

@@ -4,7 +4,7 @@
 
 use crate::core::callout::header_value;
 use crate::core::credentials::sts::RoleConfig;
-use crate::core::host::{Headers, Host, LogLevel, Metric};
+use crate::core::host::{Callout, Headers, Host, LogLevel, Metric};
 #[cfg(test)]
 use crate::core::secret::Credentials;
 use std::cell::{Cell, RefCell};
@@ -187,21 +187,15 @@ impl Host for FakeHost {
     fn now(&self) -> SystemTime {
         self.now.get()
     }
-    fn dispatch(
-        &self,
-        cluster: &str,
-        headers: &[(String, String)],
-        body: &[u8],
-        timeout: Duration,
-    ) -> Result<u32, String> {
+    fn dispatch(&self, call: Callout<'_>) -> Result<u32, String> {
         if self.refuse_dispatch {
             return Err("BadArgument".to_string());
         }
         let call = (
-            cluster.to_string(),
-            headers.to_vec(),
-            body.to_vec(),
-            timeout,
+            call.cluster.to_string(),
+            call.headers.to_vec(),
+            call.body.to_vec(),
+            call.timeout,
         );
         self.dispatched.borrow_mut().push(call);
         let token = self.token.get();
@@ -277,14 +271,8 @@ impl Host for NoopHost {
     fn now(&self) -> SystemTime {
         self.now
     }
-    fn dispatch(
-        &self,
-        _cluster: &str,
-        headers: &[(String, String)],
-        body: &[u8],
-        _timeout: Duration,
-    ) -> Result<u32, String> {
-        black_box((headers, body));
+    fn dispatch(&self, call: Callout<'_>) -> Result<u32, String> {
+        black_box((call.headers, call.body));
         Ok(1)
     }
     fn send_reply(&self, status: u32, headers: &[(&str, &str)], body: &[u8]) {

@@ -16,8 +16,14 @@ fn fake_host_records_and_answers_as_set() {
     assert_eq!(fake.property(&["upstream_var"]), Some(b"v".to_vec()));
     assert_eq!(fake.property(&["other"]), None);
     let hs = headers(&[(":path", "/")]);
-    assert_eq!(fake.dispatch("c", &hs, b"", Duration::ZERO), Ok(100));
-    assert_eq!(fake.dispatch("c", &hs, b"", Duration::ZERO), Ok(101));
+    let call = Callout {
+        cluster: "c",
+        headers: &hs,
+        body: b"",
+        timeout: Duration::ZERO,
+    };
+    assert_eq!(fake.dispatch(call), Ok(100));
+    assert_eq!(fake.dispatch(call), Ok(101));
     assert_eq!(fake.last_token.get(), 101);
     assert_eq!(fake.dispatched.borrow().len(), 2);
     fake.set_filter_state("a", "1");
@@ -30,7 +36,7 @@ fn fake_host_records_and_answers_as_set() {
         refuse_dispatch: true,
         ..Default::default()
     };
-    assert!(refusing.dispatch("c", &hs, b"", Duration::ZERO).is_err());
+    assert!(refusing.dispatch(call).is_err());
     assert_eq!(FakeHost::default().now(), at(T0));
     let fake = FakeHost {
         request_headers: headers(&[("accept", "text/html")]),

@@ -1,6 +1,6 @@
 //! [`Host`] over `proxy_wasm::hostcalls`, for the context that is current.
 
-use crate::core::host::{Headers, Host, LogLevel, Metric, DURATION_HISTOGRAM};
+use crate::core::host::{Callout, Headers, Host, LogLevel, Metric, DURATION_HISTOGRAM};
 use proxy_wasm::hostcalls;
 use proxy_wasm::types::{BufferType, LogLevel as ProxyLevel, MapType, MetricType};
 use std::cell::Cell;
@@ -129,19 +129,14 @@ impl Host for ProxyHost {
         hostcalls::get_current_time().unwrap_or_else(|_| SystemTime::now())
     }
 
-    fn dispatch(
-        &self,
-        cluster: &str,
-        headers: &[(String, String)],
-        body: &[u8],
-        timeout: Duration,
-    ) -> Result<u32, String> {
-        let hs: Vec<(&str, &str)> = headers
+    fn dispatch(&self, call: Callout<'_>) -> Result<u32, String> {
+        let hs: Vec<(&str, &str)> = call
+            .headers
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();
-        let body = if body.is_empty() { None } else { Some(body) };
-        hostcalls::dispatch_http_call(cluster, hs, body, vec![], timeout)
+        let body = (!call.body.is_empty()).then_some(call.body);
+        hostcalls::dispatch_http_call(call.cluster, hs, body, vec![], call.timeout)
             .map_err(|s| format!("{s:?}"))
     }
 

@@ -7,7 +7,7 @@ use crate::core::aws::answer::{LambdaAnswer, Outcome, MAX_ANSWER_BYTES};
 use crate::core::config::Scope;
 use crate::core::credentials::{Credentials, Lookup};
 use crate::core::errors::{classify, ErrorKey, ErrorParams, Fault, PolicyError};
-use crate::core::host::{LogLevel, Metric};
+use crate::core::host::{Callout, LogLevel, Metric};
 use crate::core::stream::Action;
 use std::rc::Rc;
 use std::time::{Duration, SystemTime};
@@ -109,7 +109,13 @@ impl Stream {
             Ok(h) => h,
             Err(e) => return self.fail(PolicyError::new(ErrorKey::InvalidResponse, e)),
         };
-        match self.host.dispatch(&self.cfg.cluster, &headers, &payload, self.cfg.timeout) {
+        let call = Callout {
+            cluster: &self.cfg.cluster,
+            headers: &headers,
+            body: &payload,
+            timeout: self.cfg.timeout,
+        };
+        match self.host.dispatch(call) {
             Ok(token) => {
                 self.log(
                     LogLevel::Debug,

@@ -197,10 +197,7 @@ impl Waiters {
     }
 
     fn send_fetch(&self, req: CalloutRequest) {
-        match self
-            .host
-            .dispatch(&req.cluster, &req.headers, &req.body, req.timeout)
-        {
+        match self.host.dispatch(req.as_callout()) {
             Ok(token) => self.fetch_token.set(Some(token)),
             Err(e) => {
                 self.fetch_token.set(None);
