@@ -6,6 +6,7 @@ use crate::core::apigw::api_gateway::ApiGateway;
 use crate::core::time::Civil;
 use base64::Engine;
 use serde::ser::{Serialize, SerializeMap, Serializer};
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 
@@ -126,6 +127,37 @@ pub(crate) fn grouped<K: Eq + Hash + Clone, V>(
         }
     }
     out
+}
+
+/// The values of each name joined with `,`, names in order of first appearance.
+pub(crate) fn joined<K: Eq + Hash + Clone, V: Borrow<str>>(
+    pairs: impl IntoIterator<Item = (K, V)>,
+) -> Vec<(K, String)> {
+    grouped(pairs)
+        .into_iter()
+        .map(|(k, vs)| (k, vs.join(",")))
+        .collect()
+}
+
+/// What both API Gateway request contexts open with: whose API was called, on which host.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Called<'a> {
+    account_id: &'a str,
+    api_id: &'a str,
+    domain_name: &'a str,
+    domain_prefix: &'a str,
+}
+
+impl<'a> Called<'a> {
+    pub fn of(api: &'a ApiGateway, parts: &Parts<'a>) -> Self {
+        Called {
+            account_id: &api.account_id,
+            api_id: &api.api_id,
+            domain_name: parts.authority,
+            domain_prefix: domain_prefix(parts.authority),
+        }
+    }
 }
 
 /// Decodes one form-encoded query component (`+` is a space, as API Gateway reads it).

@@ -3,7 +3,7 @@
 //! query parameters are the first value of each name, as sent (not decoded), and every
 //! field is present (`body` is `""` when empty).
 
-use super::common::{body_field, grouped, Obj, Parts};
+use super::common::{body_field, grouped, joined, Obj, Parts};
 use super::HttpRequest;
 use serde::Serialize;
 
@@ -18,10 +18,7 @@ pub(super) struct Event<'a> {
 }
 
 pub(super) fn event<'a>(req: &HttpRequest<'a>, parts: &'a Parts<'a>) -> Event<'a> {
-    let headers = grouped(parts.headers.iter().copied())
-        .into_iter()
-        .map(|(k, vs)| (k, vs.join(",")))
-        .collect();
+    let headers = joined(parts.headers.iter().copied());
     let pairs = parts
         .query
         .into_iter()

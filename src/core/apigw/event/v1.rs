@@ -1,8 +1,8 @@
 //! The REST API proxy event (payload format 1.0), field for field as AWS documents it.
 
 use super::common::{
-    body_field, clf_time, domain_prefix, grouped, ip_only, query_pairs, stage_variables, staged,
-    Obj, Parts,
+    body_field, clf_time, grouped, ip_only, query_pairs, stage_variables, staged, Called, Obj,
+    Parts,
 };
 use super::HttpRequest;
 use crate::core::apigw::api_gateway::ApiGateway;
@@ -28,10 +28,8 @@ pub(super) struct Event<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Context<'a> {
-    account_id: &'a str,
-    api_id: &'a str,
-    domain_name: &'a str,
-    domain_prefix: &'a str,
+    #[serde(flatten)]
+    called: Called<'a>,
     http_method: &'a str,
     identity: Identity<'a>,
     path: String,
@@ -107,10 +105,7 @@ pub(super) fn event<'a>(
         path_parameters,
         stage_variables: stage_variables(api),
         request_context: Context {
-            account_id: &api.account_id,
-            api_id: &api.api_id,
-            domain_name: parts.authority,
-            domain_prefix: domain_prefix(parts.authority),
+            called: Called::of(api, parts),
             http_method: parts.method,
             identity: Identity {
                 access_key: None,

@@ -1,8 +1,7 @@
 //! The HTTP API event, payload format 2.0 (also what a Function URL sends).
 
 use super::common::{
-    body_field, clf_time, domain_prefix, grouped, ip_only, query_pairs, stage_variables, staged,
-    Obj, Parts,
+    body_field, clf_time, ip_only, joined, query_pairs, stage_variables, staged, Called, Obj, Parts,
 };
 use super::v1::with_host;
 use super::HttpRequest;
@@ -34,10 +33,8 @@ pub(super) struct Event<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Context<'a> {
-    account_id: &'a str,
-    api_id: &'a str,
-    domain_name: &'a str,
-    domain_prefix: &'a str,
+    #[serde(flatten)]
+    called: Called<'a>,
     http: Http<'a>,
     request_id: &'a str,
     route_key: &'a str,
@@ -69,14 +66,8 @@ pub(super) fn event<'a>(
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .collect();
-    let headers: Vec<(&str, String)> = grouped(all.into_iter().filter(|(k, _)| *k != "cookie"))
-        .into_iter()
-        .map(|(k, vs)| (k, vs.join(",")))
-        .collect();
-    let query: Vec<(String, String)> = grouped(query_pairs(parts.query))
-        .into_iter()
-        .map(|(k, vs)| (k, vs.join(",")))
-        .collect();
+    let headers = joined(all.into_iter().filter(|(k, _)| *k != "cookie"));
+    let query = joined(query_pairs(parts.query));
     let path_parameters = api
         .resource
         .as_ref()
@@ -94,10 +85,7 @@ pub(super) fn event<'a>(
         path_parameters,
         stage_variables: stage_variables(api),
         request_context: Context {
-            account_id: &api.account_id,
-            api_id: &api.api_id,
-            domain_name: parts.authority,
-            domain_prefix: domain_prefix(parts.authority),
+            called: Called::of(api, parts),
             http: Http {
                 method: parts.method,
                 path: staged(&api.stage, parts.path),
