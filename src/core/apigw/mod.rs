@@ -37,6 +37,6 @@ pub use settings::{validate, RawSettings, ResponseFormat, Settings};
 pub use {
     error::FieldError,
     resource::Resource,
-    response::ProxyResponse,
+    response::{ProxyResponse, DROPPED_HEADERS},
     settings::{check_scope, PayloadFormat},
 };

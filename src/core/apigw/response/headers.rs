@@ -5,7 +5,7 @@
 use super::fields::shown;
 
 /// Connection-specific headers (RFC 9110 7.6.1) and what the proxy recomputes.
-const DROPPED: [&str; 8] = [
+pub const DROPPED: [&str; 8] = [
     "connection",
     "keep-alive",
     "proxy-connection",

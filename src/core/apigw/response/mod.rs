@@ -7,6 +7,9 @@ mod envoy;
 mod fields;
 mod headers;
 
+#[cfg(any(test, feature = "testing"))]
+pub use headers::DROPPED as DROPPED_HEADERS;
+
 use super::settings::ResponseFormat;
 
 /// What the consumer receives.
