@@ -21,7 +21,9 @@ pub struct Resource {
 
 const MAX_TEMPLATE_LEN: usize = 1024;
 
-fn name_ok(name: &str) -> bool {
+/// A name templates can read: a path parameter here, a variable in the
+/// configuration (1 to 128 of `A-Z a-z 0-9 _ - .`).
+pub(crate) fn name_ok(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 128
         && name

@@ -5,6 +5,7 @@ use super::credentials;
 use super::fields::{endpoint_parts, err, non_empty, one_of, template};
 use super::raw::{self, RawConfig};
 use super::*;
+use crate::core::apigw::resource::name_ok;
 use crate::core::template::Map;
 use std::rc::Rc;
 
@@ -34,14 +35,6 @@ fn timeout(raw: &RawConfig) -> Duration {
     .min()
     .unwrap_or(DEFAULT_TIMEOUT_MS);
     Duration::from_millis(ms)
-}
-
-fn variable_name_ok(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 128
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// Parses and validates the plugin configuration. `env` reads the VM environment.
@@ -139,7 +132,7 @@ pub fn from_json(json: &[u8], env: &dyn Fn(&str) -> Option<String>) -> Result<Pa
     let mut variables = Vec::new();
     for (i, v) in raw.variables.iter().flatten().enumerate() {
         let name = v.name.trim();
-        if !variable_name_ok(name) {
+        if !name_ok(name) {
             return Err(err(
                 &format!("variables[{i}].name"),
                 format!("{name:?}: use 1 to 128 letters, digits, '_', '-' or '.'"),
