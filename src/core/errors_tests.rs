@@ -48,17 +48,18 @@ fn names_are_unique_and_round_trip() {
 
 #[test]
 fn precise_keys_answer_as_their_gravitee_parent() {
-    for key in [
-        ErrorKey::FunctionError,
-        ErrorKey::Timeout,
-        ErrorKey::Unreachable,
-        ErrorKey::Throttled,
-        ErrorKey::AccessDenied,
-        ErrorKey::NotFound,
-        ErrorKey::ApiError,
-        ErrorKey::CredentialsError,
-        ErrorKey::ResponseTooLarge,
-    ] {
+    let precise: Vec<ErrorKey> = ErrorKey::ALL
+        .into_iter()
+        .filter(|&k| k != ErrorKey::InvalidResponse && k.answered() == ErrorKey::InvalidResponse)
+        .collect();
+    let names: Vec<&str> = precise.iter().map(|k| k.as_str()).collect();
+    assert_eq!(
+        names.join(" "),
+        "AWS_LAMBDA_FUNCTION_ERROR AWS_LAMBDA_TIMEOUT AWS_LAMBDA_UNREACHABLE \
+         AWS_LAMBDA_THROTTLED AWS_LAMBDA_ACCESS_DENIED AWS_LAMBDA_NOT_FOUND AWS_LAMBDA_API_ERROR \
+         AWS_LAMBDA_CREDENTIALS_ERROR AWS_LAMBDA_RESPONSE_TOO_LARGE"
+    );
+    for key in precise {
         assert_eq!(key.parent(), Some(ErrorKey::InvalidResponse), "{key:?}");
         assert_eq!(key.answered(), ErrorKey::InvalidResponse, "{key:?}");
         let e = PolicyError::new(key, "Status Code: 429");
