@@ -135,21 +135,25 @@ impl Parser<'_, '_> {
     }
 
     fn or(&mut self) -> Result<Expr, CompileError> {
-        let mut lhs = self.and()?;
-        while self.tok.is_sym("||") || self.tok.is_word("or") {
-            let off = self.bump()?.1;
-            let rhs = self.and()?;
-            lhs = self.node(Kind::Or(Box::new(lhs), Box::new(rhs)), off)?;
-        }
-        Ok(lhs)
+        self.logical(("||", "or"), Self::and, Kind::Or)
     }
 
     fn and(&mut self) -> Result<Expr, CompileError> {
-        let mut lhs = self.relational()?;
-        while self.tok.is_sym("&&") || self.tok.is_word("and") {
+        self.logical(("&&", "and"), Self::relational, Kind::And)
+    }
+
+    /// A left-associative chain of one logical operator (its symbol or word) over `operand`.
+    fn logical(
+        &mut self,
+        (sym, word): (&str, &str),
+        operand: fn(&mut Self) -> Result<Expr, CompileError>,
+        kind: fn(Box<Expr>, Box<Expr>) -> Kind,
+    ) -> Result<Expr, CompileError> {
+        let mut lhs = operand(self)?;
+        while self.tok.is_sym(sym) || self.tok.is_word(word) {
             let off = self.bump()?.1;
-            let rhs = self.relational()?;
-            lhs = self.node(Kind::And(Box::new(lhs), Box::new(rhs)), off)?;
+            let rhs = operand(self)?;
+            lhs = self.node(kind(Box::new(lhs), Box::new(rhs)), off)?;
         }
         Ok(lhs)
     }
@@ -200,13 +204,7 @@ impl Parser<'_, '_> {
 
     fn sum(&mut self) -> Result<Expr, CompileError> {
         const OPS: &[(&str, &str, BinOp)] = &[("+", "", BinOp::Add), ("-", "", BinOp::Sub)];
-        let mut lhs = self.product()?;
-        while let Some(op) = self.binop(OPS) {
-            let off = self.bump()?.1;
-            let rhs = self.product()?;
-            lhs = self.binary(op, lhs, rhs, off)?;
-        }
-        Ok(lhs)
+        self.arithmetic(OPS, Self::product)
     }
 
     fn product(&mut self) -> Result<Expr, CompileError> {
@@ -215,10 +213,19 @@ impl Parser<'_, '_> {
             ("/", "div", BinOp::Div),
             ("%", "mod", BinOp::Rem),
         ];
-        let mut lhs = self.power()?;
-        while let Some(op) = self.binop(OPS) {
+        self.arithmetic(OPS, Self::power)
+    }
+
+    /// A left-associative chain of the operators in `ops` over `operand`.
+    fn arithmetic(
+        &mut self,
+        ops: &[(&str, &str, BinOp)],
+        operand: fn(&mut Self) -> Result<Expr, CompileError>,
+    ) -> Result<Expr, CompileError> {
+        let mut lhs = operand(self)?;
+        while let Some(op) = self.binop(ops) {
             let off = self.bump()?.1;
-            let rhs = self.power()?;
+            let rhs = operand(self)?;
             lhs = self.binary(op, lhs, rhs, off)?;
         }
         Ok(lhs)

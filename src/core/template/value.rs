@@ -167,45 +167,29 @@ impl PartialEq for Value {
     }
 }
 
-impl From<&str> for Value {
-    fn from(s: &str) -> Value {
-        Value::str(s)
-    }
+/// `From<T> for Value`, each through the constructor of its kind of value.
+macro_rules! value_from {
+    ($($t:ty => $make:path),* $(,)?) => {$(
+        impl From<$t> for Value {
+            fn from(v: $t) -> Value {
+                $make(v)
+            }
+        }
+    )*};
+}
+
+value_from! {
+    &str => Value::str,
+    i64 => Value::Int,
+    bool => Value::Bool,
+    f64 => Value::Float,
+    Map => Value::map,
+    Vec<Value> => Value::list,
 }
 
 impl From<String> for Value {
     fn from(s: String) -> Value {
         Value::Str(Rc::from(s))
-    }
-}
-
-impl From<i64> for Value {
-    fn from(i: i64) -> Value {
-        Value::Int(i)
-    }
-}
-
-impl From<bool> for Value {
-    fn from(b: bool) -> Value {
-        Value::Bool(b)
-    }
-}
-
-impl From<f64> for Value {
-    fn from(f: f64) -> Value {
-        Value::Float(f)
-    }
-}
-
-impl From<Map> for Value {
-    fn from(m: Map) -> Value {
-        Value::map(m)
-    }
-}
-
-impl From<Vec<Value>> for Value {
-    fn from(l: Vec<Value>) -> Value {
-        Value::list(l)
     }
 }
 
