@@ -3,7 +3,7 @@
 //! the limits, `holdRequestHeaders` and the missing-buffer-filter warning.
 
 use super::*;
-use crate::core::config::Scope;
+use crate::core::config::{from_json, Scope};
 use base64::Engine;
 use serde_json::{json, Value};
 

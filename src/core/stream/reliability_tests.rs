@@ -4,6 +4,7 @@
 use super::*;
 use crate::core::credentials::cache::CredentialCache;
 use crate::core::credentials::{Lookup, Provider};
+use crate::core::secret::Credentials;
 use crate::core::stream::waiters::Waiters;
 
 fn content(scope: &str, fake: FakeHost) -> (Stream, Rc<FakeHost>) {
@@ -72,18 +73,13 @@ fn trailers_outside_a_held_body_pass() {
 }
 
 fn with_budget(json: &str, fake: FakeHost, budget: &Rc<Budget>) -> (Stream, Rc<FakeHost>) {
-    let env = |_: &str| None;
-    let cfg = from_json(json.as_bytes(), &env).unwrap().config;
-    let creds = Fixed(Some(Rc::new(Credentials::new("AKID", "SECRET", None))));
     let fake = Rc::new(fake);
-    let s = Stream::new(
-        5,
-        Rc::new(cfg),
-        fake.clone(),
-        Rc::new(creds),
-        budget.clone(),
-    );
-    (s, fake)
+    let with = With {
+        id: 5,
+        budget: Some(budget.clone()),
+        ..With::default()
+    };
+    (stream_with(json, &fake, with), fake)
 }
 
 #[test]
@@ -218,12 +214,14 @@ impl Provider for Never {
 
 #[test]
 fn a_credentials_wait_ends_at_the_call_timeout() {
-    let env = |_: &str| None;
     let json = r#"{"function":"demo","apiCallTimeoutMs":800}"#;
-    let cfg = from_json(json.as_bytes(), &env).unwrap().config;
     let fake = Rc::new(with_request());
-    let budget = Rc::new(Budget::new(1 << 20));
-    let mut s = Stream::new(3, Rc::new(cfg), fake.clone(), Rc::new(Never), budget);
+    let never = With {
+        creds: Rc::new(Never),
+        budget: Some(Rc::new(Budget::new(1 << 20))),
+        ..With::default()
+    };
+    let mut s = stream_with(json, &fake, never);
     assert_eq!(s.on_request_headers(true), Action::Pause);
     let until = fake.now() + Duration::from_millis(800);
     assert_eq!(s.wake_at(), Some(until));
@@ -239,16 +237,18 @@ fn a_credentials_wait_ends_at_the_call_timeout() {
 /// A root's waiters and one stream (id 3, static keys, 3 attempts) whose
 /// first Lambda call went out, with a budget of `budget` bytes.
 fn waiting_root(budget: usize) -> (Waiters, Rc<RefCell<Stream>>, Rc<FakeHost>) {
-    let env = |_: &str| None;
-    let cfg = from_json(br#"{"function":"demo"}"#, &env).unwrap().config;
     let fake = Rc::new(with_request());
     let creds = Rc::new(CredentialCache::new(
         Some(Rc::new(Credentials::new("AKID", "SECRET", None))),
         None,
     ));
     let waiters = Waiters::new(fake.clone(), creds.clone());
-    let budget = Rc::new(Budget::new(budget));
-    let s = Stream::new(3, Rc::new(cfg), fake.clone(), creds, budget);
+    let with = With {
+        creds,
+        budget: Some(Rc::new(Budget::new(budget))),
+        ..With::default()
+    };
+    let s = stream_with(r#"{"function":"demo"}"#, &fake, with);
     let s = Rc::new(RefCell::new(s));
     s.borrow_mut().on_request_headers(true);
     (waiters, s, fake)

@@ -2,55 +2,15 @@
 //! resumed and replied, for every scope.
 
 use super::*;
-use crate::core::config::from_json;
-use crate::core::credentials::Credentials;
 use crate::core::credentials::StaticCredentials as Fixed;
 use crate::core::host::{Headers, Metric};
+use crate::core::testing::stream::{ok, request, stream, stream_with, with_request, With};
 use crate::core::testing::{at, headers, FakeHost, T0};
 use std::cell::RefCell;
 use std::time::Duration;
 
 #[path = "parity_tests.rs"]
 mod parity;
-
-fn request() -> Headers {
-    headers(&[
-        (":method", "POST"),
-        (":path", "/orders?q=1&q=2"),
-        (":authority", "api.example.com"),
-        ("x-user", "alice"),
-        ("authorization", "Bearer downstream-token"),
-    ])
-}
-
-/// A fake whose request carries the headers of [`request`].
-fn with_request() -> FakeHost {
-    FakeHost {
-        request_headers: request(),
-        ..Default::default()
-    }
-}
-
-fn stream(json: &str, fake: FakeHost) -> (Stream, Rc<FakeHost>) {
-    let env = |_: &str| None;
-    let cfg = from_json(json.as_bytes(), &env).unwrap().config;
-    let creds = Fixed(Some(Rc::new(Credentials::new("AKID", "SECRET", None))));
-    let fake = Rc::new(fake);
-    let budget = Rc::new(Budget::new(cfg.max_buffered_bytes));
-    let s = Stream::new(3, Rc::new(cfg), fake.clone(), Rc::new(creds), budget);
-    (s, fake)
-}
-
-fn ok(body: &str) -> (Headers, Vec<u8>) {
-    (
-        headers(&[
-            (":status", "200"),
-            ("content-type", "application/json"),
-            ("x-amzn-requestid", "rid"),
-        ]),
-        body.as_bytes().to_vec(),
-    )
-}
 
 #[test]
 fn request_scope_invokes_then_resumes() {
@@ -294,16 +254,13 @@ fn unknown_cluster_fails_at_once() {
 
 #[test]
 fn no_credentials_gives_500_with_advice() {
-    let env = |_: &str| None;
-    let cfg = from_json(br#"{"function":"demo"}"#, &env).unwrap().config;
     let fake = Rc::new(with_request());
-    let mut s = Stream::new(
-        1,
-        Rc::new(cfg),
-        fake.clone(),
-        Rc::new(Fixed(None)),
-        Rc::new(Budget::new(1 << 20)),
-    );
+    let without_keys = With {
+        id: 1,
+        creds: Rc::new(Fixed(None)),
+        budget: Some(Rc::new(Budget::new(1 << 20))),
+    };
+    let mut s = stream_with(r#"{"function":"demo"}"#, &fake, without_keys);
     s.on_request_headers(true);
     let replies = fake.replies.borrow();
     assert_eq!(replies[0].0, 500);

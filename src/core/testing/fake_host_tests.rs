@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
+use crate::core::testing::headers;
 
 #[test]
 fn fake_host_records_and_answers_as_set() {

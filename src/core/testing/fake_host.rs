@@ -1,63 +1,10 @@
-//! Test support shared by the unit tests, the benchmarks and the fuzz targets
-//! (compiled under `cfg(test)` and the `testing` feature, never shipped): a
-//! recording fake [`Host`], a host that keeps nothing, and fixtures.
+//! A proxy that records everything a stream asks of it.
 
+use super::{at, T0};
 use crate::core::callout::header_value;
-use crate::core::credentials::sts::RoleConfig;
 use crate::core::host::{Callout, Headers, Host, LogLevel, Metric};
-#[cfg(test)]
-use crate::core::secret::Credentials;
 use std::cell::{Cell, RefCell};
-use std::hint::black_box;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-/// The time a [`FakeHost`] starts at: 2023-11-14T22:13:20Z.
-pub const T0: u64 = 1_700_000_000;
-
-/// `UNIX_EPOCH + secs`.
-pub fn at(secs: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(secs)
-}
-
-/// A header list from `(name, value)` pairs.
-pub fn headers(pairs: &[(&str, &str)]) -> Headers {
-    pairs
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect()
-}
-
-/// The role every credentials test assumes.
-pub fn role() -> RoleConfig {
-    RoleConfig {
-        arn: "arn:aws:iam::123456789012:role/demo".into(),
-        session_name: "gravitee".into(),
-        external_id: None,
-        duration_seconds: None,
-        cluster: "sts".into(),
-        authority: "sts.us-east-1.amazonaws.com".into(),
-        base_path: String::new(),
-    }
-}
-
-/// Asserts every field of parsed credentials (`expiration`: UNIX seconds) and
-/// that their `Debug` holds neither the secret nor the token.
-#[cfg(test)]
-pub fn assert_credentials(
-    c: &Credentials,
-    access_key_id: &str,
-    secret: &str,
-    token: Option<&str>,
-    expiration: Option<u64>,
-) {
-    assert_eq!(c.access_key_id, access_key_id);
-    assert_eq!(c.secret_access_key.expose(), secret);
-    assert_eq!(c.session_token.as_ref().map(|t| t.expose()), token);
-    assert_eq!(c.expiration, expiration.map(at));
-    let dbg = format!("{c:?}");
-    assert!(!dbg.contains(secret), "{dbg}");
-    assert!(token.is_none_or(|t| !dbg.contains(t)), "{dbg}");
-}
+use std::time::{Duration, SystemTime};
 
 /// One callout sent: cluster, headers, body, timeout.
 pub type Dispatched = (String, Headers, Vec<u8>, Duration);
@@ -240,64 +187,6 @@ impl Host for FakeHost {
     fn record_duration_ms(&self, _ms: u64) {}
 }
 
-/// A proxy that answers every call at once and keeps nothing (what it is
-/// handed goes to `black_box`): what is left is the filter's own work. For
-/// benchmarks.
-pub struct NoopHost {
-    pub request_headers: Headers,
-    pub body: Vec<u8>,
-    pub now: SystemTime,
-}
-
-impl Host for NoopHost {
-    fn request_headers(&self) -> Headers {
-        self.request_headers.clone()
-    }
-    fn response_headers(&self) -> Headers {
-        Vec::new()
-    }
-    fn request_body(&self, _size: usize) -> Vec<u8> {
-        self.body.clone()
-    }
-    fn response_body(&self, _size: usize) -> Vec<u8> {
-        Vec::new()
-    }
-    fn property(&self, _path: &[&str]) -> Option<Vec<u8>> {
-        None
-    }
-    fn set_filter_state(&self, name: &str, value: &str) {
-        black_box((name, value));
-    }
-    fn now(&self) -> SystemTime {
-        self.now
-    }
-    fn dispatch(&self, call: Callout<'_>) -> Result<u32, String> {
-        black_box((call.headers, call.body));
-        Ok(1)
-    }
-    fn send_reply(&self, status: u32, headers: &[(&str, &str)], body: &[u8]) {
-        black_box((status, headers, body));
-    }
-    fn set_response_header(&self, _name: &str, _value: Option<&str>) {}
-    fn replace_response_body(&self, _size: usize, _body: &[u8]) {}
-    fn enter_context(&self, _id: u32) -> bool {
-        true
-    }
-    fn set_timer(&self, _after: Option<Duration>) {}
-    fn resume_request(&self) {}
-    fn resume_response(&self) {}
-    fn log_enabled(&self, _level: LogLevel) -> bool {
-        false
-    }
-    fn log(&self, _level: LogLevel, _message: &str) {}
-    fn count(&self, metric: Metric) {
-        black_box(metric);
-    }
-    fn record_duration_ms(&self, ms: u64) {
-        black_box(ms);
-    }
-}
-
 #[cfg(test)]
-#[path = "testing_tests.rs"]
+#[path = "fake_host_tests.rs"]
 mod tests;

@@ -1,0 +1,80 @@
+//! Fixtures of the stream tests: a [`Stream`] over a [`FakeHost`] with static
+//! credentials, the request it sees and the function's answers.
+
+use super::{headers, FakeHost};
+use crate::core::config::from_json;
+use crate::core::credentials::Credentials;
+use crate::core::credentials::Provider;
+use crate::core::credentials::StaticCredentials as Fixed;
+use crate::core::host::Headers;
+use crate::core::stream::budget::Budget;
+use crate::core::stream::Stream;
+use std::rc::Rc;
+
+/// The request of the stream tests.
+pub fn request() -> Headers {
+    headers(&[
+        (":method", "POST"),
+        (":path", "/orders?q=1&q=2"),
+        (":authority", "api.example.com"),
+        ("x-user", "alice"),
+        ("authorization", "Bearer downstream-token"),
+    ])
+}
+
+/// A fake whose request carries the headers of [`request`].
+pub fn with_request() -> FakeHost {
+    FakeHost {
+        request_headers: request(),
+        ..Default::default()
+    }
+}
+
+/// What the stream tests vary besides the configuration and the host.
+pub struct With {
+    pub id: u32,
+    pub creds: Rc<dyn Provider>,
+    /// None: a budget of the configuration's `maxBufferedBytes`.
+    pub budget: Option<Rc<Budget>>,
+}
+
+impl Default for With {
+    /// Stream 3 with static keys.
+    fn default() -> Self {
+        let keys = Credentials::new("AKID", "SECRET", None);
+        With {
+            id: 3,
+            creds: Rc::new(Fixed(Some(Rc::new(keys)))),
+            budget: None,
+        }
+    }
+}
+
+/// A stream of the configuration `json` over `fake`.
+#[allow(clippy::unwrap_used)]
+pub fn stream_with(json: &str, fake: &Rc<FakeHost>, with: With) -> Stream {
+    let env = |_: &str| None;
+    let cfg = from_json(json.as_bytes(), &env).unwrap().config;
+    let budget = with
+        .budget
+        .unwrap_or_else(|| Rc::new(Budget::new(cfg.max_buffered_bytes)));
+    Stream::new(with.id, Rc::new(cfg), fake.clone(), with.creds, budget)
+}
+
+/// Stream 3 of the configuration `json` over `fake`, with static keys.
+pub fn stream(json: &str, fake: FakeHost) -> (Stream, Rc<FakeHost>) {
+    let fake = Rc::new(fake);
+    (stream_with(json, &fake, With::default()), fake)
+}
+
+/// A 200 answer of the function with `body`.
+pub fn ok(body: &str) -> (Headers, Vec<u8>) {
+    (
+        headers(&[
+            (":status", "200"),
+            ("content-type", "application/json"),
+            ("x-amzn-requestid", "rid"),
+        ]),
+        body.as_bytes().to_vec(),
+    )
+}
