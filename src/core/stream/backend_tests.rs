@@ -1,6 +1,6 @@
 //! The function as an API backend, against the fake host of the stream tests: the
-//! event sent in place of the template, the proxy response as the consumer's answer,
-//! the limits, `holdRequestHeaders` and the missing-buffer-filter warning.
+//! event sent in place of the template, the proxy response as the consumer's answer
+//! (the limits and the rest: `backend_limits_tests.rs`).
 
 use super::*;
 use crate::core::config::{from_json, Scope};
@@ -76,8 +76,7 @@ fn the_v1_event_replaces_the_template_and_the_proxy_response_is_the_answer() {
         "body": B64.encode(b"\x89PNG\r\n"),
         "isBase64Encoded": true
     });
-    let (hs, b) = ok(&answer.to_string());
-    s.on_lambda_answer(7, hs, b);
+    answer_ok(&mut s, &answer.to_string());
     let (status, hs, body) = reply(&f);
     assert_eq!(status, 201);
     assert_eq!(body, b"\x89PNG\r\n");
@@ -113,8 +112,7 @@ fn a_binary_body_travels_base64_and_the_default_scope_is_request_content() {
         "the body arrives intact"
     );
     // Without sendToConsumer the request goes on to the backend after the call.
-    let (hs, b) = ok(r#"{"statusCode": 500}"#);
-    s.on_lambda_answer(7, hs, b);
+    answer_ok(&mut s, r#"{"statusCode": 500}"#);
     assert_eq!(f.resumed_request.get(), 1);
     assert!(f.replies.borrow().is_empty());
 }
@@ -131,8 +129,7 @@ fn a_malformed_proxy_response_is_a_502_with_its_key() {
     ] {
         let (mut s, f) = stream(&api(""), posted(b"", "text/plain"));
         s.on_request_headers(true);
-        let (hs, b) = ok(bad);
-        s.on_lambda_answer(7, hs, b);
+        answer_ok(&mut s, bad);
         let (status, _, body) = reply(&f);
         assert_eq!(status, 502, "{bad}");
         let body: Value = serde_json::from_slice(&body).unwrap();
@@ -186,8 +183,7 @@ fn response_replaces_status_headers_and_body_response_content_only_the_body() {
     );
     s.on_request_headers(true);
     assert_eq!(s.on_response_headers(false), Action::Pause);
-    let (hs, b) = ok(answer);
-    s.on_lambda_answer(7, hs, b);
+    answer_ok(&mut s, answer);
     let (status, hs, body) = reply(&f);
     assert_eq!((status, body.as_slice()), (418, b"teapot".as_slice()));
     assert_eq!(hs, headers(&[("x-from", "fn"), ("set-cookie", "c=1")]));
@@ -203,8 +199,7 @@ fn response_replaces_status_headers_and_body_response_content_only_the_body() {
     s.on_request_headers(true);
     assert_eq!(s.on_response_headers(false), Action::Continue);
     assert_eq!(s.on_response_body(12, true), Action::Pause);
-    let (hs, b) = ok(answer);
-    s.on_lambda_answer(7, hs, b);
+    answer_ok(&mut s, answer);
     assert!(f.replies.borrow().is_empty());
     assert_eq!(
         f.replaced_bodies.borrow().last().map(Vec::as_slice),
@@ -212,108 +207,5 @@ fn response_replaces_status_headers_and_body_response_content_only_the_body() {
     );
 }
 
-#[test]
-fn the_event_respects_the_payload_limit_and_the_buffer_budget() {
-    // Event invocations accept 1 MB: a bigger body is refused before the event is built.
-    let big = vec![b'a'; 1024 * 1024 + 1];
-    let (mut s, f) = stream(
-        &api(r#","invocationType":"Event""#),
-        posted(&big, "text/plain"),
-    );
-    send_body(&mut s, big.len());
-    assert_eq!(reply(&f).0, 413);
-    assert!(f.dispatched.borrow().is_empty());
-    assert!(f.metrics.borrow().contains(&Metric::PayloadTooLarge));
-
-    // 700 KB of binary held, then its base64 event: over a 1 MiB budget, a 503.
-    let blob = vec![0u8; 700 * 1024];
-    let (mut s, f) = stream(
-        &api(r#","maxBufferedBytes":1048576"#),
-        posted(&blob, "application/octet-stream"),
-    );
-    send_body(&mut s, blob.len());
-    let (status, _, body) = reply(&f);
-    assert_eq!(status, 503);
-    assert!(String::from_utf8_lossy(&body).contains("AWS_LAMBDA_OVERLOADED"));
-    assert!(f.dispatched.borrow().is_empty());
-    assert_eq!(s.held.budget().used(), 0);
-}
-
-#[test]
-fn hold_request_headers_pauses_the_headers_and_resumes_once() {
-    let (mut s, f) = stream(
-        r#"{"function":"api","payloadFormat":"API_GATEWAY_V1","holdRequestHeaders":true}"#,
-        started_upstream(posted(b"abc", "text/plain")),
-    );
-    assert_eq!(s.on_request_headers(false), Action::Pause);
-    assert_eq!(s.on_request_body(3, true), Action::Pause);
-    assert_eq!(sent_event(&f)["body"], "abc");
-    let (hs, b) = ok("{}");
-    s.on_lambda_answer(7, hs, b);
-    assert_eq!(f.resumed_request.get(), 1);
-    assert!(
-        !f.logs
-            .borrow()
-            .iter()
-            .any(|l| l.contains("envoy.filters.http.buffer")),
-        "no warning: the headers were held"
-    );
-}
-
-#[test]
-fn an_upstream_request_already_started_is_warned_once() {
-    let cfg = r#"{"function":"api","scope":"REQUEST_CONTENT","payload":"{#request.content}"}"#;
-    let mut warnings = 0;
-    for _ in 0..2 {
-        let (mut s, f) = stream(cfg, started_upstream(posted(b"abc", "text/plain")));
-        send_body(&mut s, 3);
-        warnings += f
-            .logs
-            .borrow()
-            .iter()
-            .filter(|l| l.contains("envoy.filters.http.buffer") && l.contains("holdRequestHeaders"))
-            .count();
-    }
-    assert_eq!(warnings, 1, "one warning per VM");
-}
-
-#[test]
-fn no_warning_while_the_upstream_request_has_not_started() {
-    let cfg = r#"{"function":"api","scope":"REQUEST_CONTENT","payload":"{#request.content}"}"#;
-    let (mut s, f) = stream(cfg, posted(b"abc", "text/plain"));
-    send_body(&mut s, 3);
-    assert!(!f
-        .logs
-        .borrow()
-        .iter()
-        .any(|l| l.contains("envoy.filters.http.buffer")));
-}
-
-#[test]
-fn event_formats_refuse_request_and_response_scopes_and_a_payload() {
-    let env = |_: &str| None;
-    for (json, field) in [
-        (api(r#","scope":"REQUEST""#), "scope"),
-        (api(r#","scope":"RESPONSE""#), "scope"),
-        (api(r#","payload":"{}""#), "payload"),
-        (api(r#","payloadFormat":"API_GATEWAY_V3""#), "payloadFormat"),
-    ] {
-        let json = json.replacen(
-            r#""payloadFormat":"API_GATEWAY_V1","#,
-            "",
-            usize::from(field == "payloadFormat"),
-        );
-        let e = from_json(json.as_bytes(), &env).unwrap_err();
-        assert_eq!(e.field, field, "{json}");
-    }
-    let parsed = from_json(
-        br#"{"function":"f","scope":"REQUEST","holdRequestHeaders":true}"#,
-        &env,
-    )
-    .unwrap();
-    assert!(!parsed.config.hold_request_headers);
-    assert!(parsed
-        .warnings
-        .iter()
-        .any(|w| w.contains("holdRequestHeaders")));
-}
+#[path = "backend_limits_tests.rs"]
+mod limits;

@@ -78,3 +78,23 @@ pub fn ok(body: &str) -> (Headers, Vec<u8>) {
         body.as_bytes().to_vec(),
     )
 }
+
+/// The function answers the call of token 7 (the fake's first) with 200 and `body`.
+pub fn answer_ok(s: &mut Stream, body: &str) {
+    let (hs, b) = ok(body);
+    s.on_lambda_answer(7, hs, b);
+}
+
+/// The status and headers of the local reply that carries a function's
+/// answer whose content-type is `content_type`.
+pub fn reply_for_content_type(content_type: &str) -> (u32, Headers) {
+    let (mut s, f) = stream(
+        r#"{"function":"demo","sendToConsumer":true}"#,
+        with_request(),
+    );
+    s.on_request_headers(true);
+    let hs = headers(&[(":status", "200"), ("content-type", content_type)]);
+    s.on_lambda_answer(7, hs, b"{}".to_vec());
+    let reply = f.replies.borrow()[0].clone();
+    (reply.0, reply.1)
+}
