@@ -8,6 +8,7 @@ pub mod condition;
 pub mod config;
 pub mod credentials;
 pub mod errors;
+pub mod field_error;
 pub mod host;
 pub mod reply;
 pub(crate) mod secret;

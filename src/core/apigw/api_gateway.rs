@@ -1,8 +1,8 @@
 //! `apiGateway`: what the event says about the "API" (stage, stage variables, ids, route
 //! key, resource template), as written and as validated.
 
-use super::error::{err, FieldError};
 use super::resource::Resource;
+use crate::core::field_error::FieldError;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -55,7 +55,7 @@ fn text(
         .filter(|s| !s.is_empty())
         .unwrap_or(default);
     if v.len() > max || v.chars().any(char::is_control) {
-        return Err(err(
+        return Err(FieldError::new(
             field,
             format!("must be at most {max} characters, without control characters"),
         ));
@@ -70,7 +70,7 @@ pub(super) fn api_gateway(raw: &RawApiGateway) -> Result<ApiGateway, FieldError>
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
     {
-        return Err(err(
+        return Err(FieldError::new(
             "apiGateway.stage",
             format!("{stage:?}: use {DEFAULT} or letters, digits, '-' and '_'"),
         ));
@@ -82,13 +82,13 @@ pub(super) fn api_gateway(raw: &RawApiGateway) -> Result<ApiGateway, FieldError>
             || name.len() > 64
             || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         {
-            return Err(err(
+            return Err(FieldError::new(
                 "apiGateway.stageVariables",
                 format!("name {name:?}: use 1 to 64 letters, digits or '_'"),
             ));
         }
         if value.len() > 512 || value.chars().any(char::is_control) {
-            return Err(err(
+            return Err(FieldError::new(
                 &field,
                 "must be at most 512 characters, without control characters",
             ));
@@ -101,7 +101,9 @@ pub(super) fn api_gateway(raw: &RawApiGateway) -> Result<ApiGateway, FieldError>
         .map(str::trim)
         .filter(|r| !r.is_empty())
     {
-        Some(r) => Some(Resource::compile(r).map_err(|e| err("apiGateway.resource", e))?),
+        Some(r) => {
+            Some(Resource::compile(r).map_err(|e| FieldError::new("apiGateway.resource", e))?)
+        }
         None => None,
     };
     Ok(ApiGateway {

@@ -4,7 +4,6 @@
 //! and body. Host-free: the stream feeds it the request it captured.
 
 pub mod api_gateway;
-mod error;
 pub mod event;
 pub mod resource;
 pub mod response;
@@ -29,13 +28,14 @@ mod response_tests;
 #[cfg(test)]
 mod settings_tests;
 
+#[cfg(any(test, feature = "testing"))]
+pub use crate::core::field_error::FieldError;
 pub use api_gateway::{ApiGateway, RawApiGateway};
 pub use event::{build_event, HttpRequest};
 pub use response::map_response;
 pub use settings::{validate, RawSettings, ResponseFormat, Settings};
 #[cfg(any(test, feature = "testing"))]
 pub use {
-    error::FieldError,
     resource::Resource,
     response::{ProxyResponse, DROPPED_HEADERS},
     settings::{check_scope, PayloadFormat},

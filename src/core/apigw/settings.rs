@@ -3,7 +3,7 @@
 //! configuration does (`field`, `reason`).
 
 use super::api_gateway::{api_gateway, ApiGateway, RawApiGateway};
-use super::error::{err, FieldError};
+use crate::core::field_error::FieldError;
 
 /// What the function receives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +84,7 @@ fn one_of<T: Copy>(
         Some((_, t)) => Ok(Some(*t)),
         None => {
             let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-            Err(err(
+            Err(FieldError::new(
                 field,
                 format!("unknown value {v:?}, expected one of {}", names.join(", ")),
             ))
@@ -124,7 +124,7 @@ pub fn validate(raw: RawSettings<'_>) -> Result<(Settings, Vec<String>), FieldEr
         P::Envoy => R::Envoy,
     });
     if raw.payload_set && payload_format.describes_request() {
-        return Err(err(
+        return Err(FieldError::new(
             "payload",
             format!(
                 "a payload template cannot be used with payloadFormat {}, which builds the event from the request: remove one of them",
@@ -180,13 +180,13 @@ pub fn check_scope(payload_format: PayloadFormat, scope: &str) -> Result<(), Fie
     }
     let format = payload_format.as_str();
     match scope {
-        "REQUEST" => Err(err(
+        "REQUEST" => Err(FieldError::new(
             "scope",
             format!(
                 "REQUEST does not read the request body, which a payloadFormat {format} event carries: use REQUEST_CONTENT (the default for this format; with Envoy's buffer filter after this one, or holdRequestHeaders)"
             ),
         )),
-        "RESPONSE" | "RESPONSE_CONTENT" => Err(err(
+        "RESPONSE" | "RESPONSE_CONTENT" => Err(FieldError::new(
             "scope",
             format!(
                 "a payloadFormat {format} event describes the request, whose body is gone by {scope}: use REQUEST_CONTENT (the function is then the backend, with sendToConsumer), or payloadFormat TEMPLATE with a payload in response scopes"

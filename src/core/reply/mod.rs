@@ -26,7 +26,7 @@ pub use templates::{RawResponseTemplates, ResponseTemplates};
 #[cfg(any(test, feature = "testing"))]
 pub use {
     render::ErrorRoot,
-    templates::{Compiled, RawResponseTemplate, Refusal},
+    templates::{Compiled, RawResponseTemplate},
 };
 
 use crate::core::errors::PolicyError;

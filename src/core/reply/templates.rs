@@ -5,10 +5,10 @@
 
 use super::accept::is_token;
 use crate::core::errors::ErrorKey;
+use crate::core::field_error::FieldError;
 use crate::core::template::Template;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// The key whose templates answer any error key that has none.
 pub const DEFAULT_KEY: &str = "DEFAULT";
@@ -28,26 +28,6 @@ pub struct RawResponseTemplate {
     /// An EL template; empty or absent: no body.
     pub body: Option<String>,
     pub propagate_error_key_to_logs: Option<bool>,
-}
-
-/// A refused template configuration: the path of the field and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    pub field: String,
-    pub reason: String,
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.reason)
-    }
-}
-
-fn refuse(field: String, reason: impl Into<String>) -> Refusal {
-    Refusal {
-        field,
-        reason: reason.into(),
-    }
 }
 
 /// One compiled template.
@@ -100,7 +80,7 @@ impl ResponseTemplates {
 
     /// Parses and compiles the JSON of `field` (e.g. `responseTemplates`).
     #[cfg(any(test, feature = "testing"))]
-    pub fn from_json(field: &str, json: &[u8]) -> Result<Compiled, Refusal> {
+    pub fn from_json(field: &str, json: &[u8]) -> Result<Compiled, FieldError> {
         let de = &mut serde_json::Deserializer::from_slice(json);
         let raw: RawResponseTemplates = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
@@ -109,20 +89,23 @@ impl ResponseTemplates {
             } else {
                 format!("{field}.{path}")
             };
-            refuse(at, e.into_inner().to_string())
+            FieldError::new(at, e.into_inner().to_string())
         })?;
         ResponseTemplates::compile(field, &raw)
     }
 
     /// Validates and compiles what serde read; refusals name the path
     /// (`responseTemplates.AWS_LAMBDA_TIMEOUT.application/json.status`).
-    pub fn compile(field: &str, raw: &RawResponseTemplates) -> Result<Compiled, Refusal> {
+    pub fn compile(field: &str, raw: &RawResponseTemplates) -> Result<Compiled, FieldError> {
         let mut by_key = BTreeMap::new();
         let mut warnings = Vec::new();
         for (key, medias) in raw {
             let at_key = format!("{field}.{key}");
             if key.trim().is_empty() {
-                return Err(refuse(at_key, "an error key or DEFAULT is required"));
+                return Err(FieldError::new(
+                    at_key,
+                    "an error key or DEFAULT is required",
+                ));
             }
             if key != DEFAULT_KEY && ErrorKey::from_name(key).is_none() {
                 warnings.push(format!(
@@ -134,7 +117,7 @@ impl ResponseTemplates {
                 let at = format!("{at_key}.{media}");
                 let lower = media_key(&at, media)?;
                 if compiled.contains_key(&lower) {
-                    return Err(refuse(at, format!("{lower:?} is given twice")));
+                    return Err(FieldError::new(at, format!("{lower:?} is given twice")));
                 }
                 compiled.insert(lower, template(&at, t)?);
             }
@@ -148,12 +131,12 @@ impl ResponseTemplates {
 }
 
 /// `*/*`, `type/*` or `type/subtype`, lowercased.
-fn media_key(at: &str, media: &str) -> Result<String, Refusal> {
+fn media_key(at: &str, media: &str) -> Result<String, FieldError> {
     let ok = media.split_once('/').is_some_and(|(t, s)| {
         is_token(t) && is_token(s) && (t != "*" || s == "*") && !media.contains(';')
     });
     if !ok {
-        return Err(refuse(
+        return Err(FieldError::new(
             at.to_string(),
             "not a media type: use type/subtype (application/json), type/* or */*, without parameters",
         ));
@@ -171,10 +154,10 @@ const MANAGED_HEADERS: &[&str] = &[
     "upgrade",
 ];
 
-fn template(at: &str, raw: &RawResponseTemplate) -> Result<ResponseTemplate, Refusal> {
+fn template(at: &str, raw: &RawResponseTemplate) -> Result<ResponseTemplate, FieldError> {
     let status = match &raw.status {
         None => {
-            return Err(refuse(
+            return Err(FieldError::new(
                 format!("{at}.status"),
                 "required: the reply's HTTP status",
             ))
@@ -184,7 +167,7 @@ fn template(at: &str, raw: &RawResponseTemplate) -> Result<ResponseTemplate, Ref
             .and_then(|s| u16::try_from(s).ok())
             .filter(|s| (200..=599).contains(s))
             .ok_or_else(|| {
-                refuse(
+                FieldError::new(
                     format!("{at}.status"),
                     format!("{v} is not an HTTP status between 200 and 599"),
                 )
@@ -195,16 +178,19 @@ fn template(at: &str, raw: &RawResponseTemplate) -> Result<ResponseTemplate, Ref
         let at_header = format!("{at}.headers.{name}");
         let lower = name.to_ascii_lowercase();
         if !is_token(name) {
-            return Err(refuse(at_header, "not a header name"));
+            return Err(FieldError::new(at_header, "not a header name"));
         }
         if MANAGED_HEADERS.contains(&lower.as_str()) {
-            return Err(refuse(at_header, "Envoy sets this header itself"));
+            return Err(FieldError::new(at_header, "Envoy sets this header itself"));
         }
         if headers.iter().any(|(n, _)| *n == lower) {
-            return Err(refuse(at_header, "given twice (names ignore case)"));
+            return Err(FieldError::new(
+                at_header,
+                "given twice (names ignore case)",
+            ));
         }
         if value.chars().any(|c| c.is_ascii_control() && c != '\t') {
-            return Err(refuse(
+            return Err(FieldError::new(
                 at_header,
                 "the value holds a control character (CR, LF, NUL…)",
             ));
@@ -214,7 +200,7 @@ fn template(at: &str, raw: &RawResponseTemplate) -> Result<ResponseTemplate, Ref
     let body = match raw.body.as_deref() {
         None | Some("") => None,
         Some(src) => Some(Template::compile(src).map_err(|e| {
-            refuse(
+            FieldError::new(
                 format!("{at}.body"),
                 format!("the template does not compile: {e}"),
             )
