@@ -1,8 +1,8 @@
 //! The Envoy native filter's envelope.
 
-use super::event_v1_tests::{build, get};
 use super::settings::PayloadFormat;
 use super::ApiGateway;
+use crate::core::testing::apigw::{build, get, request};
 use serde_json::json;
 
 fn envoy(h: &[(String, String)], body: &[u8]) -> serde_json::Value {
@@ -11,7 +11,8 @@ fn envoy(h: &[(String, String)], body: &[u8]) -> serde_json::Value {
 
 #[test]
 fn the_envelope_as_envoy_sends_it() {
-    let mut h = get(
+    let h = request(
+        "POST",
         "/orders/7?a=1&a=2&b=x%20y&c",
         &[
             ("x-m", "1"),
@@ -19,7 +20,6 @@ fn the_envelope_as_envoy_sends_it() {
             ("x-m", "2"),
         ],
     );
-    h[0].1 = "POST".into();
     let got = envoy(&h, b"{\"n\":1}");
     assert_eq!(
         got,

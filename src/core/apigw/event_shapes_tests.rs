@@ -2,10 +2,8 @@
 //! names at every level and the same JSON types, but for the fields listed as left out
 //! (what an authorizer, mTLS or API Gateway's own ids would fill).
 
-use super::event_v1_tests::{build, get};
 use super::settings::PayloadFormat;
-use super::ApiGateway;
-use super::Resource;
+use crate::core::testing::apigw::{build, deployed, request};
 use serde_json::Value;
 
 /// Objects whose keys are data (header names, parameters), not field names.
@@ -66,15 +64,15 @@ fn sample(name: &str) -> Value {
 }
 
 fn built(format: PayloadFormat) -> Value {
-    let api = ApiGateway {
-        stage: "prod".into(),
-        stage_variables: vec![("color".into(), "blue".into())],
-        api_id: "abcdef1234".into(),
-        account_id: "123456789012".into(),
-        route_key: "$default".into(),
-        resource: Some(Resource::compile("/items/{id}").unwrap()),
-    };
-    let mut h = get(
+    let api = deployed(
+        "abcdef1234",
+        "prod",
+        ("color", "blue"),
+        "$default",
+        "/items/{id}",
+    );
+    let h = request(
+        "POST",
         "/items/42?tag=a&tag=b",
         &[
             ("content-type", "application/json"),
@@ -82,7 +80,6 @@ fn built(format: PayloadFormat) -> Value {
             ("cookie", "session=abc; theme=dark"),
         ],
     );
-    h[0].1 = "POST".into();
     build(format, &api, &h, b"{\"name\": \"widget\"}")
 }
 

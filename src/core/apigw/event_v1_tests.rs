@@ -3,45 +3,9 @@
 use super::event::{build_event, HttpRequest};
 use super::settings::PayloadFormat;
 use super::ApiGateway;
-use super::Resource;
+use crate::core::testing::apigw::{at_resource, build, deployed, get, request, T};
+use crate::core::testing::headers;
 use serde_json::{json, Value};
-
-pub(super) const T: u64 = 1_796_289_120_000; // 03/Dec/2026:09:12:00 +0000
-
-pub(super) fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-pub(super) fn get(path: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut h = headers(&[
-        (":method", "GET"),
-        (":path", path),
-        (":authority", "api.example.com"),
-        (":scheme", "https"),
-    ]);
-    h.extend(headers(extra));
-    h
-}
-
-pub(super) fn build(
-    format: PayloadFormat,
-    api: &ApiGateway,
-    h: &[(String, String)],
-    body: &[u8],
-) -> Value {
-    let req = HttpRequest {
-        headers: h,
-        body,
-        source_ip: Some("203.0.113.7:41234"),
-        protocol: None,
-        time_ms: T,
-    };
-    let bytes = build_event(format, api, &req).unwrap();
-    serde_json::from_slice(&bytes).unwrap()
-}
 
 fn v1(h: &[(String, String)], body: &[u8]) -> Value {
     build(PayloadFormat::ApiGatewayV1, &ApiGateway::default(), h, body)
@@ -49,14 +13,13 @@ fn v1(h: &[(String, String)], body: &[u8]) -> Value {
 
 #[test]
 fn a_full_get_is_the_documented_event() {
-    let api = ApiGateway {
-        stage: "prod".into(),
-        stage_variables: vec![("color".into(), "blue".into())],
-        api_id: "a1b2c3".into(),
-        account_id: "123456789012".into(),
-        route_key: "$default".into(),
-        resource: Some(Resource::compile("/items/{id}").unwrap()),
-    };
+    let api = deployed(
+        "a1b2c3",
+        "prod",
+        ("color", "blue"),
+        "$default",
+        "/items/{id}",
+    );
     let h = get(
         "/items/42?tag=a&tag=b%20c&q=x+y",
         &[
@@ -140,31 +103,25 @@ fn without_query_resource_or_stage_variables_those_fields_are_null() {
 
 #[test]
 fn a_resource_that_does_not_match_leaves_the_path_as_resource() {
-    let api = ApiGateway {
-        resource: Some(Resource::compile("/orders/{id}").unwrap()),
-        ..ApiGateway::default()
-    };
-    let got = build(
-        PayloadFormat::ApiGatewayV1,
-        &api,
-        &get("/users/7", &[]),
-        b"",
-    );
-    assert_eq!(got["resource"], "/users/7");
-    assert_eq!(got["pathParameters"], Value::Null);
-    let proxy = ApiGateway {
-        resource: Some(Resource::compile("/{proxy+}").unwrap()),
-        ..ApiGateway::default()
-    };
-    let got = build(
-        PayloadFormat::ApiGatewayV1,
-        &proxy,
-        &get("/a/b%2Fc/d", &[]),
-        b"",
-    );
-    assert_eq!(got["resource"], "/{proxy+}");
-    assert_eq!(got["pathParameters"], json!({"proxy": "a/b/c/d"}));
-    assert_eq!(got["path"], "/a/b%2Fc/d");
+    for (template, path, resource, path_parameters) in [
+        ("/orders/{id}", "/users/7", "/users/7", Value::Null),
+        (
+            "/{proxy+}",
+            "/a/b%2Fc/d",
+            "/{proxy+}",
+            json!({"proxy": "a/b/c/d"}),
+        ),
+    ] {
+        let got = build(
+            PayloadFormat::ApiGatewayV1,
+            &at_resource(template),
+            &get(path, &[]),
+            b"",
+        );
+        assert_eq!(got["resource"], resource, "{template}");
+        assert_eq!(got["pathParameters"], path_parameters, "{template}");
+        assert_eq!(got["path"], path, "{template}");
+    }
 }
 
 #[test]
@@ -179,8 +136,7 @@ fn query_keys_without_value_and_empty_pieces() {
 #[test]
 fn textual_bodies_are_text_and_the_others_base64() {
     let post = |ct: Option<&str>, body: &[u8]| {
-        let mut h = get("/p", &[]);
-        h[0].1 = "POST".into();
+        let mut h = request("POST", "/p", &[]);
         if let Some(ct) = ct {
             h.push(("content-type".into(), ct.into()));
         }

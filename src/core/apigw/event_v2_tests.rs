@@ -1,9 +1,8 @@
 //! The HTTP API / Function URL (payload 2.0) event.
 
-use super::event_v1_tests::{build, get, T};
 use super::settings::PayloadFormat;
 use super::ApiGateway;
-use super::Resource;
+use crate::core::testing::apigw::{at_resource, build, deployed, get, request, T};
 use serde_json::{json, Value};
 
 fn v2(api: &ApiGateway, h: &[(String, String)], body: &[u8]) -> Value {
@@ -12,15 +11,15 @@ fn v2(api: &ApiGateway, h: &[(String, String)], body: &[u8]) -> Value {
 
 #[test]
 fn a_full_request_is_the_documented_event() {
-    let api = ApiGateway {
-        stage: "$default".into(),
-        stage_variables: vec![("env".into(), "test".into())],
-        api_id: "r3pmxmplak".into(),
-        account_id: "123456789012".into(),
-        route_key: "ANY /files/{path+}".into(),
-        resource: Some(Resource::compile("/files/{path+}").unwrap()),
-    };
-    let mut h = get(
+    let api = deployed(
+        "r3pmxmplak",
+        "$default",
+        ("env", "test"),
+        "ANY /files/{path+}",
+        "/files/{path+}",
+    );
+    let h = request(
+        "PUT",
         "/files/a/b%20c.txt?p1=v1&p1=v2&p2=x%26y",
         &[
             ("user-agent", "agent/1"),
@@ -32,7 +31,6 @@ fn a_full_request_is_the_documented_event() {
             ("content-type", "text/plain"),
         ],
     );
-    h[0].1 = "PUT".into();
     let got = v2(&api, &h, b"hello");
     let want = json!({
         "version": "2.0",
@@ -110,10 +108,7 @@ fn a_binary_body_is_base64() {
 
 #[test]
 fn a_resource_that_does_not_match_gives_no_path_parameters() {
-    let api = ApiGateway {
-        resource: Some(Resource::compile("/items/{id}").unwrap()),
-        ..ApiGateway::default()
-    };
+    let api = at_resource("/items/{id}");
     let got = v2(&api, &get("/items", &[]), b"");
     assert!(got.get("pathParameters").is_none());
     let got = v2(&api, &get("/items/x%2Fy?z=1", &[]), b"");
@@ -124,8 +119,7 @@ fn a_resource_that_does_not_match_gives_no_path_parameters() {
 fn a_named_stage_prefixes_the_raw_path_as_the_default_endpoint_does() {
     let api = ApiGateway {
         stage: "prod".into(),
-        resource: Some(Resource::compile("/items/{id}").unwrap()),
-        ..ApiGateway::default()
+        ..at_resource("/items/{id}")
     };
     let got = v2(&api, &get("/items/7?x=1", &[]), b"");
     assert_eq!(got["rawPath"], "/prod/items/7");

@@ -10,6 +10,8 @@ use crate::core::host::Headers;
 use crate::core::secret::Credentials;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+#[cfg(test)]
+pub mod apigw;
 mod fake_host;
 mod noop_host;
 #[cfg(test)]
