@@ -1,13 +1,8 @@
 //! The Envoy native filter's envelope.
 
-use super::settings::PayloadFormat;
-use super::ApiGateway;
-use crate::core::testing::apigw::{build, get, request};
+use super::settings::PayloadFormat::Envoy;
+use crate::core::testing::apigw::{event, get, request};
 use serde_json::json;
-
-fn envoy(h: &[(String, String)], body: &[u8]) -> serde_json::Value {
-    build(PayloadFormat::Envoy, &ApiGateway::default(), h, body)
-}
 
 #[test]
 fn the_envelope_as_envoy_sends_it() {
@@ -20,7 +15,7 @@ fn the_envelope_as_envoy_sends_it() {
             ("x-m", "2"),
         ],
     );
-    let got = envoy(&h, b"{\"n\":1}");
+    let got = event(Envoy, &h, b"{\"n\":1}");
     assert_eq!(
         got,
         json!({
@@ -36,7 +31,7 @@ fn the_envelope_as_envoy_sends_it() {
 
 #[test]
 fn every_field_is_present_when_empty() {
-    let got = envoy(&get("/", &[]), b"");
+    let got = event(Envoy, &get("/", &[]), b"");
     assert_eq!(
         got,
         json!({
@@ -52,7 +47,8 @@ fn every_field_is_present_when_empty() {
 
 #[test]
 fn binary_bodies_are_base64() {
-    let got = envoy(
+    let got = event(
+        Envoy,
         &get("/b", &[("content-type", "application/octet-stream")]),
         &[255, 0],
     );

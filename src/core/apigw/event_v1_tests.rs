@@ -2,14 +2,11 @@
 
 use super::event::{build_event, HttpRequest};
 use super::settings::PayloadFormat;
+use super::settings::PayloadFormat::ApiGatewayV1 as V1;
 use super::ApiGateway;
-use crate::core::testing::apigw::{at_resource, build, deployed, get, request, T};
+use crate::core::testing::apigw::{at_resource, build, context, deployed, event, get, request, T};
 use crate::core::testing::headers;
 use serde_json::{json, Value};
-
-fn v1(h: &[(String, String)], body: &[u8]) -> Value {
-    build(PayloadFormat::ApiGatewayV1, &ApiGateway::default(), h, body)
-}
 
 #[test]
 fn a_full_get_is_the_documented_event() {
@@ -47,11 +44,7 @@ fn a_full_get_is_the_documented_event() {
         "multiValueQueryStringParameters": {"tag": ["a", "b c"], "q": ["x y"]},
         "pathParameters": {"id": "42"},
         "stageVariables": {"color": "blue"},
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "a1b2c3",
-            "domainName": "api.example.com",
-            "domainPrefix": "api",
+        "requestContext": context("a1b2c3", json!({
             "httpMethod": "GET",
             "identity": {
                 "accessKey": null, "accountId": null, "caller": null,
@@ -66,7 +59,7 @@ fn a_full_get_is_the_documented_event() {
             "requestTimeEpoch": 1_796_289_120_000u64,
             "resourcePath": "/items/{id}",
             "stage": "prod"
-        },
+        })),
         "body": null,
         "isBase64Encoded": false
     });
@@ -75,7 +68,7 @@ fn a_full_get_is_the_documented_event() {
 
 #[test]
 fn without_query_resource_or_stage_variables_those_fields_are_null() {
-    let got = v1(&get("/plain", &[]), b"");
+    let got = event(V1, &get("/plain", &[]), b"");
     for field in [
         "queryStringParameters",
         "multiValueQueryStringParameters",
@@ -96,7 +89,7 @@ fn without_query_resource_or_stage_variables_those_fields_are_null() {
     assert_eq!(got["requestContext"]["requestId"], "");
     // A bare `?` is no query either.
     assert_eq!(
-        v1(&get("/plain?", &[]), b"")["queryStringParameters"],
+        event(V1, &get("/plain?", &[]), b"")["queryStringParameters"],
         Value::Null
     );
 }
@@ -126,7 +119,7 @@ fn a_resource_that_does_not_match_leaves_the_path_as_resource() {
 
 #[test]
 fn query_keys_without_value_and_empty_pieces() {
-    let got = v1(&get("/q?flag&&=v&a=%E2%9C%93&bad=%ff", &[]), b"");
+    let got = event(V1, &get("/q?flag&&=v&a=%E2%9C%93&bad=%ff", &[]), b"");
     assert_eq!(
         got["multiValueQueryStringParameters"],
         json!({"flag": [""], "": ["v"], "a": ["✓"], "bad": ["%ff"]})
@@ -140,7 +133,7 @@ fn textual_bodies_are_text_and_the_others_base64() {
         if let Some(ct) = ct {
             h.push(("content-type".into(), ct.into()));
         }
-        let e = v1(&h, body);
+        let e = event(V1, &h, body);
         (e["body"].clone(), e["isBase64Encoded"].clone())
     };
     for ct in [
@@ -185,7 +178,7 @@ fn textual_bodies_are_text_and_the_others_base64() {
 
 #[test]
 fn pseudo_headers_never_appear_and_a_host_header_is_kept_as_sent() {
-    let got = v1(&get("/h", &[("host", "other.example.com:8080")]), b"");
+    let got = event(V1, &get("/h", &[("host", "other.example.com:8080")]), b"");
     let names: Vec<&String> = got["headers"].as_object().unwrap().keys().collect();
     assert!(names.iter().all(|n| !n.starts_with(':')), "{names:?}");
     assert_eq!(got["headers"]["host"], "other.example.com:8080");

@@ -2,7 +2,7 @@
 
 use super::settings::PayloadFormat;
 use super::ApiGateway;
-use crate::core::testing::apigw::{at_resource, build, deployed, get, request, T};
+use crate::core::testing::apigw::{at_resource, build, context, deployed, get, request, T};
 use serde_json::{json, Value};
 
 fn v2(api: &ApiGateway, h: &[(String, String)], body: &[u8]) -> Value {
@@ -45,11 +45,7 @@ fn a_full_request_is_the_documented_event() {
         "queryStringParameters": {"p1": "v1,v2", "p2": "x&y"},
         "pathParameters": {"path": "a/b c.txt"},
         "stageVariables": {"env": "test"},
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "r3pmxmplak",
-            "domainName": "api.example.com",
-            "domainPrefix": "api",
+        "requestContext": context("r3pmxmplak", json!({
             "http": {
                 "method": "PUT", "path": "/files/a/b%20c.txt", "protocol": "HTTP/1.1",
                 "sourceIp": "203.0.113.7", "userAgent": "agent/1"
@@ -59,7 +55,7 @@ fn a_full_request_is_the_documented_event() {
             "stage": "$default",
             "time": "03/Dec/2026:09:12:00 +0000",
             "timeEpoch": T
-        },
+        })),
         "body": "hello",
         "isBase64Encoded": false
     });

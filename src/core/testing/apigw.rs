@@ -5,7 +5,7 @@ use super::headers;
 use crate::core::apigw::event::{build_event, HttpRequest};
 use crate::core::apigw::settings::PayloadFormat;
 use crate::core::apigw::{ApiGateway, Resource};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// The time of every request: 03/Dec/2026:09:12:00 +0000.
 pub const T: u64 = 1_796_289_120_000;
@@ -53,6 +53,27 @@ pub fn deployed(
         route_key: route_key.into(),
         ..at_resource(resource)
     }
+}
+
+/// The event of `format` for the request `h` with `body`, to the default API.
+pub fn event(format: PayloadFormat, h: &[(String, String)], body: &[u8]) -> Value {
+    build(format, &ApiGateway::default(), h, body)
+}
+
+/// A request context as both API Gateway formats write it: `fields` after
+/// those they open with, for API `api_id` of [`deployed`] called on
+/// api.example.com.
+#[allow(clippy::unwrap_used)]
+pub fn context(api_id: &str, fields: Value) -> Value {
+    let mut context = json!({
+        "accountId": "123456789012",
+        "apiId": api_id,
+        "domainName": "api.example.com",
+        "domainPrefix": "api",
+    });
+    let map = context.as_object_mut().unwrap();
+    map.extend(fields.as_object().unwrap().clone());
+    context
 }
 
 /// The event of `format` for the request `h` with `body`, from 203.0.113.7, at [`T`].
