@@ -136,7 +136,7 @@ fn a_malformed_proxy_response_is_a_502_with_its_key() {
         assert_eq!(body["key"], "AWS_LAMBDA_INVALID_PROXY_RESPONSE", "{bad}");
         assert!(!body["details"].as_str().unwrap().is_empty());
         assert_eq!(
-            f.state("lambda_error_key").as_deref(),
+            f.error_key().as_deref(),
             Some("AWS_LAMBDA_INVALID_PROXY_RESPONSE")
         );
     }

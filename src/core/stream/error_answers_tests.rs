@@ -139,17 +139,14 @@ fn precise_keys_of_cluster_and_size_failures() {
         },
     );
     s.on_request_headers(true);
-    assert_eq!(
-        f.state("lambda_error_key").as_deref(),
-        Some("AWS_LAMBDA_UNREACHABLE")
-    );
+    assert_eq!(f.error_key().as_deref(), Some("AWS_LAMBDA_UNREACHABLE"));
 
     let (mut s, f) = stream(r#"{"function":"demo"}"#, with_request());
     s.on_request_headers(true);
     let big = vec![b'x'; crate::core::aws::answer::MAX_ANSWER_BYTES + 1];
     s.on_lambda_answer(7, headers(&[(":status", "200")]), big);
     assert_eq!(
-        f.state("lambda_error_key").as_deref(),
+        f.error_key().as_deref(),
         Some("AWS_LAMBDA_RESPONSE_TOO_LARGE")
     );
     assert_eq!(reply(&f).0, 500);

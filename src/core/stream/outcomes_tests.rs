@@ -42,7 +42,7 @@ fn failing_variable_gives_template_variable_exception() {
     );
     assert_eq!(f.state("v"), None);
     assert_eq!(
-        f.state("lambda_error_key").as_deref(),
+        f.error_key().as_deref(),
         Some("AWS_LAMBDA_TEMPLATE_VARIABLE_EXCEPTION")
     );
 }
@@ -89,7 +89,7 @@ fn no_credentials_gives_500_with_advice() {
     assert_eq!(replies[0].0, 500);
     assert!(String::from_utf8_lossy(&replies[0].2).contains("AWS_ACCESS_KEY_ID"));
     assert_eq!(
-        fake.state("lambda_error_key").as_deref(),
+        fake.error_key().as_deref(),
         Some("AWS_LAMBDA_CREDENTIALS_ERROR")
     );
 }

@@ -99,7 +99,7 @@ fn an_evaluation_error_with_fail_answers_500() {
     assert!(body.contains("GATEWAY_POLICY_INTERNAL_ERROR"), "{body}");
     assert_eq!(*f.metrics.borrow(), vec![Metric::ConditionError]);
     assert_eq!(
-        f.state("lambda_error_key").as_deref(),
+        f.error_key().as_deref(),
         Some("GATEWAY_POLICY_INTERNAL_ERROR")
     );
 }
@@ -155,11 +155,7 @@ fn response_scopes_evaluate_on_response_headers_with_the_response() {
 fn response_content_false_on_headers_leaves_the_headers_and_body_alone() {
     let (mut s, f) = stream(
         r#"{"function":"demo","scope":"RESPONSE_CONTENT","sendToConsumer":true,"payload":"{#response.content}","condition":"{#response.status == 201}"}"#,
-        FakeHost {
-            response_headers: headers(&[(":status", "200"), ("content-length", "7")]),
-            response_body: b"backend".to_vec(),
-            ..Default::default()
-        },
+        with_response(),
     );
     assert_eq!(s.on_response_headers(false), Action::Continue);
     assert!(

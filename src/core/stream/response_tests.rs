@@ -51,11 +51,7 @@ fn response_content_resumes_without_send_to_consumer() {
 fn response_content_send_to_consumer_replaces_the_body_in_place() {
     let (mut s, f) = stream(
         r#"{"function":"demo","scope":"RESPONSE_CONTENT","sendToConsumer":true,"payload":"{#response.content}"}"#,
-        FakeHost {
-            response_headers: headers(&[(":status", "200"), ("content-length", "7")]),
-            response_body: b"backend".to_vec(),
-            ..Default::default()
-        },
+        with_response(),
     );
     assert_eq!(s.on_response_headers(false), Action::Continue);
     assert_eq!(

@@ -86,6 +86,11 @@ impl FakeHost {
             .map(|(_, v)| v.clone())
     }
 
+    /// The error key published as filter state (`wasm.lambda_error_key`).
+    pub fn error_key(&self) -> Option<String> {
+        self.state("lambda_error_key")
+    }
+
     /// How many times the stream ended: local replies and resumes.
     pub fn ends(&self) -> u32 {
         self.replies.borrow().len() as u32

@@ -61,6 +61,15 @@ pub fn stream_with(json: &str, fake: &Rc<FakeHost>, with: With) -> Stream {
     Stream::new(with.id, Rc::new(cfg), fake.clone(), with.creds, budget)
 }
 
+/// A fake whose backend answered 200 with the 7 bytes `backend`.
+pub fn with_response() -> FakeHost {
+    FakeHost {
+        response_headers: headers(&[(":status", "200"), ("content-length", "7")]),
+        response_body: b"backend".to_vec(),
+        ..Default::default()
+    }
+}
+
 /// Stream 3 of the configuration `json` over `fake`, with static keys.
 pub fn stream(json: &str, fake: FakeHost) -> (Stream, Rc<FakeHost>) {
     let fake = Rc::new(fake);
