@@ -95,18 +95,24 @@ const OK: &str = "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyI
     <SecretAccessKey>tempsecret</SecretAccessKey><SessionToken>temptoken</SessionToken>\
     <Expiration>2015-08-30T13:36:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>";
 
-#[test]
-fn base_from_container_then_assume_role_and_reuse() {
+/// AssumeRole with base credentials from the container endpoint at
+/// `authority` and `path` (cluster `pod`).
+fn role_over_container(authority: &str, path: &str) -> RoleChain {
     let pod = ContainerConfig {
         cluster: "pod".into(),
-        authority: "169.254.170.23".into(),
-        path: "/v1/creds".into(),
+        authority: authority.into(),
+        path: path.into(),
         token: None,
     };
-    let mut f = RoleChain::new(
+    RoleChain::new(
         Box::new(ContainerFetch::new(pod)),
         AssumeRole::new(role(), "us-east-1", None),
-    );
+    )
+}
+
+#[test]
+fn base_from_container_then_assume_role_and_reuse() {
+    let mut f = role_over_container("169.254.170.23", "/v1/creds");
     let Step::Call(first) = f.start(t0()) else {
         panic!("expected the container call")
     };
@@ -158,16 +164,7 @@ fn base_from_container_then_assume_role_and_reuse() {
 
 #[test]
 fn base_failure_is_reported() {
-    let pod = ContainerConfig {
-        cluster: "pod".into(),
-        authority: "h".into(),
-        path: "/".into(),
-        token: None,
-    };
-    let mut f = RoleChain::new(
-        Box::new(ContainerFetch::new(pod)),
-        AssumeRole::new(role(), "us-east-1", None),
-    );
+    let mut f = role_over_container("h", "/");
     f.start(t0());
     let Step::Done(Err(e)) = f.on_answer(None, &[], b"", t0()) else {
         panic!("expected a failure")

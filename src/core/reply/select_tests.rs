@@ -26,31 +26,35 @@ const LAYERED: &str = r#"{
     "DEFAULT": {"*/*": {"status": 599}, "text/plain": {"status": 598}}
 }"#;
 
+/// The precise key first, then its parent (the Gravitee key itself finds
+/// its own templates).
 #[test]
-fn the_precise_key_first() {
+fn the_precise_key_then_the_parent_key() {
     let t = templates(LAYERED);
-    assert_eq!(
-        picked(&t, ErrorKey::Timeout, &["application/json"]),
-        is("AWS_LAMBDA_TIMEOUT", "application/json", 504)
-    );
-}
-
-#[test]
-fn then_the_parent_key() {
-    let t = templates(LAYERED);
-    assert_eq!(
-        picked(&t, ErrorKey::Throttled, &["application/json"]),
-        is("AWS_LAMBDA_INVALID_RESPONSE", "application/json", 502)
-    );
-    assert_eq!(
-        picked(&t, ErrorKey::FunctionError, &["text/html"]),
-        is("AWS_LAMBDA_INVALID_RESPONSE", "*/*", 503)
-    );
-    // The Gravitee key itself finds its own templates.
-    assert_eq!(
-        picked(&t, ErrorKey::InvalidResponse, &[]),
-        is("AWS_LAMBDA_INVALID_RESPONSE", "*/*", 503)
-    );
+    for (key, accept, expected) in [
+        (
+            ErrorKey::Timeout,
+            &["application/json"][..],
+            is("AWS_LAMBDA_TIMEOUT", "application/json", 504),
+        ),
+        (
+            ErrorKey::Throttled,
+            &["application/json"],
+            is("AWS_LAMBDA_INVALID_RESPONSE", "application/json", 502),
+        ),
+        (
+            ErrorKey::FunctionError,
+            &["text/html"],
+            is("AWS_LAMBDA_INVALID_RESPONSE", "*/*", 503),
+        ),
+        (
+            ErrorKey::InvalidResponse,
+            &[],
+            is("AWS_LAMBDA_INVALID_RESPONSE", "*/*", 503),
+        ),
+    ] {
+        assert_eq!(picked(&t, key, accept), expected, "{key:?} {accept:?}");
+    }
 }
 
 #[test]
