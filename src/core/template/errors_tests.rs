@@ -1,8 +1,8 @@
 //! Compile and evaluation errors: offsets, messages, no data in messages.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use super::forms_tests::gateway_root;
 use super::{CompileError, Template};
+use crate::core::testing::template::gateway_root;
 
 pub(super) fn compile_err(src: &str) -> CompileError {
     match Template::compile(src) {

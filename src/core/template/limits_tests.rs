@@ -2,8 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::errors_tests::{compile_err, eval_err};
-use super::forms_tests::gateway_root;
 use super::Template;
+use crate::core::testing::template::{gateway_root, render};
 
 #[test]
 fn nesting_is_bounded() {
@@ -27,21 +27,9 @@ fn nesting_is_bounded() {
     assert!(compile_err(&src).message.contains("too complex"));
     // Within the limits it works.
     let src = format!("{{#{}1{}}}", "(".repeat(30), ")".repeat(30));
-    assert_eq!(
-        Template::compile(&src)
-            .unwrap()
-            .render(&gateway_root())
-            .unwrap(),
-        "1"
-    );
+    assert_eq!(render(&src), "1");
     let src = format!("{{#1{}}}", " + 1".repeat(100));
-    assert_eq!(
-        Template::compile(&src)
-            .unwrap()
-            .render(&gateway_root())
-            .unwrap(),
-        "101"
-    );
+    assert_eq!(render(&src), "101");
 }
 
 #[test]

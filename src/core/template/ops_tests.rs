@@ -3,8 +3,8 @@
 
 use std::rc::Rc;
 
-use super::forms_tests::{check, Secrets};
 use super::{Map, Value};
+use crate::core::testing::template::{check, Secrets};
 
 #[test]
 fn operators() {

@@ -3,8 +3,8 @@
 //! the invariants of literal templates and repeatable renders hold.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use super::forms_tests::gateway_root;
 use super::Template;
+use crate::core::testing::template::gateway_root;
 
 struct XorShift(u64);
 

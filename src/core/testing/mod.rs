@@ -16,6 +16,8 @@ mod fake_host;
 mod noop_host;
 #[cfg(test)]
 pub mod stream;
+#[cfg(test)]
+pub mod template;
 
 pub use fake_host::{Dispatched, FakeHost};
 pub use noop_host::NoopHost;
