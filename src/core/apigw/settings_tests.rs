@@ -141,26 +141,24 @@ fn validate_applies_the_scope_rule_and_notes_what_response_content_cannot_replac
         })
         .is_ok());
     }
-    let (_, warnings) = validate(RawSettings {
-        response_format: Some("API_GATEWAY_V1"),
-        scope: Some("RESPONSE_CONTENT"),
-        send_to_consumer: true,
-        ..RawSettings::default()
-    })
-    .unwrap();
-    assert_eq!(warnings.len(), 1);
+    // A v1 proxy response sent to the consumer in a response scope.
+    let warnings = |scope| {
+        let raw = RawSettings {
+            response_format: Some("API_GATEWAY_V1"),
+            scope: Some(scope),
+            send_to_consumer: true,
+            ..RawSettings::default()
+        };
+        validate(raw).unwrap().1
+    };
+    let warnings_of_content = warnings("RESPONSE_CONTENT");
+    assert_eq!(warnings_of_content.len(), 1);
     assert!(
-        warnings[0].contains("only the body is replaced"),
-        "{warnings:?}"
+        warnings_of_content[0].contains("only the body is replaced"),
+        "{warnings_of_content:?}"
     );
-    let (_, warnings) = validate(RawSettings {
-        response_format: Some("API_GATEWAY_V1"),
-        scope: Some("RESPONSE"),
-        send_to_consumer: true,
-        ..RawSettings::default()
-    })
-    .unwrap();
-    assert!(warnings.is_empty(), "{warnings:?}");
+    let warnings_of_response = warnings("RESPONSE");
+    assert!(warnings_of_response.is_empty(), "{warnings_of_response:?}");
 }
 
 #[test]
