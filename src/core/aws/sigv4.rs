@@ -10,7 +10,7 @@
 
 use super::signing_key::{signing_mac, stamp};
 use super::sigv4_text::{
-    hex_into, percent_decode, push_encoded, push_header_value, push_hex, push_scope, ALGORITHM,
+    hex_into, push_canonical_uri_and_query, push_header_value, push_hex, push_scope, ALGORITHM,
 };
 use crate::core::secret::{Credentials, Secret};
 use crate::core::time::amz_date;
@@ -107,27 +107,7 @@ impl Prepared {
         let mut canonical = String::with_capacity(128 + path_and_query.len());
         canonical.push_str(method);
         canonical.push('\n');
-        // Services other than S3 encode the (already encoded) path once more.
-        push_encoded(&mut canonical, path.as_bytes(), true);
-        canonical.push('\n');
-        let mut params: Vec<(Vec<u8>, Vec<u8>)> = query
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (percent_decode(k), percent_decode(v))
-            })
-            .collect();
-        params.sort();
-        for (i, (k, v)) in params.iter().enumerate() {
-            if i > 0 {
-                canonical.push('&');
-            }
-            push_encoded(&mut canonical, k, false);
-            canonical.push('=');
-            push_encoded(&mut canonical, v, false);
-        }
-        canonical.push('\n');
+        push_canonical_uri_and_query(&mut canonical, path, query);
 
         let mut constant: Vec<(&str, &str)> = Vec::with_capacity(headers.len() + 1);
         constant.push(("host", authority));

@@ -1,5 +1,5 @@
-//! The text of a SigV4 signature: lowercase hex, URI encoding, header
-//! values, `x-amz-date` and the credential scope, without the formatting
+//! The text of a SigV4 signature: lowercase hex, URI encoding, the canonical
+//! URI and query, header values, `x-amz-date` and the credential scope, without the formatting
 //! machinery (this is on every request's path).
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
@@ -35,7 +35,7 @@ pub(crate) const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
 const UNRESERVED_AND_SLASH: &AsciiSet = &UNRESERVED.remove(b'/');
 
 /// URI-encodes every byte but the unreserved ones (and `/` when `keep_slash`).
-pub(super) fn push_encoded(out: &mut String, s: &[u8], keep_slash: bool) {
+fn push_encoded(out: &mut String, s: &[u8], keep_slash: bool) {
     let set = if keep_slash {
         UNRESERVED_AND_SLASH
     } else {
@@ -44,7 +44,33 @@ pub(super) fn push_encoded(out: &mut String, s: &[u8], keep_slash: bool) {
     out.extend(percent_encoding::percent_encode(s, set));
 }
 
-pub(super) fn percent_decode(s: &str) -> Vec<u8> {
+/// The canonical URI and the canonical query string, each on its line:
+/// the path encoded once more (as for every service but S3), the query's
+/// parameters decoded, sorted and encoded again.
+pub(super) fn push_canonical_uri_and_query(canonical: &mut String, path: &str, query: &str) {
+    push_encoded(canonical, path.as_bytes(), true);
+    canonical.push('\n');
+    let mut params: Vec<(Vec<u8>, Vec<u8>)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect();
+    params.sort();
+    for (i, (k, v)) in params.iter().enumerate() {
+        if i > 0 {
+            canonical.push('&');
+        }
+        push_encoded(canonical, k, false);
+        canonical.push('=');
+        push_encoded(canonical, v, false);
+    }
+    canonical.push('\n');
+}
+
+fn percent_decode(s: &str) -> Vec<u8> {
     percent_encoding::percent_decode_str(s).collect()
 }
 
