@@ -12,6 +12,7 @@ mod roots;
 #[cfg(test)]
 #[path = "states_tests.rs"]
 mod tests;
+mod timer;
 pub mod waiters;
 
 use crate::core::config::Config;

@@ -5,6 +5,7 @@
 //! (a retry, the end of a credentials wait, a refresh ahead of expiry), and
 //! stopped otherwise: an idle VM spends nothing.
 
+use super::timer::Timer;
 use super::Stream;
 use crate::core::callout::{status_of, CalloutRequest};
 use crate::core::credentials::cache::{CredentialCache, FetchEvent};
@@ -12,20 +13,10 @@ use crate::core::host::{Headers, Host, LogLevel, Metric};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
-use std::time::{Duration, SystemTime};
-
-/// The proxy's timer counts whole milliseconds; a shorter wait would stop it.
-const MIN_TIMER: Duration = Duration::from_millis(1);
+use std::time::SystemTime;
 
 /// Credentials answers are small documents; more is not read.
 const MAX_CREDENTIALS_ANSWER: usize = 64 * 1024;
-
-/// The timer period that fires at `at`, rounded up to whole milliseconds.
-fn after(at: SystemTime, now: SystemTime) -> Duration {
-    let wait = at.duration_since(now).unwrap_or_default();
-    let ms = wait.as_nanos().div_ceil(1_000_000);
-    Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX)).max(MIN_TIMER)
-}
 
 pub struct Waiters {
     host: Rc<dyn Host>,
@@ -37,11 +28,7 @@ pub struct Waiters {
     forwarded: RefCell<HashMap<u32, u32>>,
     /// The credentials call in flight.
     fetch_token: Cell<Option<u32>>,
-    /// The period the proxy's timer is set to (it fires again and again at
-    /// that period until changed; None: stopped)…
-    period: Cell<Option<Duration>>,
-    /// …and when it fires next, at the latest.
-    armed: Cell<Option<SystemTime>>,
+    timer: Timer,
     /// The root context is done: serve the streams that still wait, start
     /// no credentials refresh, then stop.
     draining: Cell<bool>,
@@ -50,13 +37,12 @@ pub struct Waiters {
 impl Waiters {
     pub fn new(host: Rc<dyn Host>, cache: Rc<CredentialCache>) -> Self {
         Waiters {
+            timer: Timer::new(host.clone()),
             host,
             cache,
             streams: RefCell::default(),
             forwarded: RefCell::default(),
             fetch_token: Cell::new(None),
-            period: Cell::new(None),
-            armed: Cell::new(None),
             draining: Cell::new(false),
         }
     }
@@ -76,7 +62,7 @@ impl Waiters {
             Some(poll) => wake_at.min(poll),
             None => wake_at,
         };
-        self.arm(due, now);
+        self.timer.arm(due, now);
     }
 
     /// The stream's context is gone.
@@ -115,14 +101,14 @@ impl Waiters {
     /// When the timer will fire next, if it is armed.
     #[cfg(any(test, feature = "testing"))]
     pub fn armed(&self) -> Option<SystemTime> {
-        self.armed.get()
+        self.timer.armed()
     }
 
     /// The root's timer fired: due streams run, a credentials call due is
     /// sent, and the timer is armed again only if something still waits.
     pub fn on_tick(&self) {
         let now = self.host.now();
-        self.armed.set(self.period.get().map(|p| now + p));
+        self.timer.fired(now);
         let due: Vec<u32> = self
             .streams
             .borrow()
@@ -150,8 +136,7 @@ impl Waiters {
                 self.run(id, Stream::on_credentials);
             }
         }
-        // The timer fired, so it runs, whatever this object last set it to.
-        self.period.set(self.period.get().or(Some(Duration::ZERO)));
+        self.timer.runs();
         self.rearm(now);
     }
 
@@ -251,7 +236,7 @@ impl Waiters {
             self.forwarded.borrow_mut().insert(token, id);
         }
         match s.wake_at() {
-            Some(at) => self.arm(at, self.host.now()),
+            Some(at) => self.timer.arm(at, self.host.now()),
             // Nothing of it waits for the root any more.
             None if token.is_none() => {
                 self.streams.borrow_mut().remove(&id);
@@ -277,30 +262,12 @@ impl Waiters {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        self.set(next.map(|at| after(at, now)), now);
-    }
-
-    /// Arms the timer for `at` unless it already fires sooner.
-    fn arm(&self, at: SystemTime, now: SystemTime) {
-        if self.armed.get().is_some_and(|armed| armed <= at) {
-            return;
-        }
-        self.set(Some(after(at, now)), now);
-    }
-
-    fn set(&self, period: Option<Duration>, now: SystemTime) {
-        if self.period.get() != period {
-            self.host.set_timer(period);
-            self.period.set(period);
-        }
-        self.armed.set(period.map(|p| now + p));
+        self.timer.set_at(next, now);
     }
 
     /// Stops the timer whatever it was set to: when the root context is done,
     /// a timer left set would keep firing for as long as the VM lives.
     pub fn stop(&self) {
-        self.host.set_timer(None);
-        self.period.set(None);
-        self.armed.set(None);
+        self.timer.stop();
     }
 }
