@@ -7,7 +7,8 @@ use std::rc::Rc;
 
 use super::ast::{Expr, Kind, PathArg};
 use super::jsonpath::{compile_json_path, query};
-use super::methods::{self, key_of, list_get};
+use super::method_args::key_of;
+use super::methods::{self, list_get};
 use super::ops::binary;
 use super::value::{Map, Value};
 use super::{err, EvalError, Root};

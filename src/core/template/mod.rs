@@ -72,6 +72,7 @@ mod eval;
 mod jsonpath;
 mod lexer;
 mod map;
+mod method_args;
 mod methods;
 mod ops;
 mod parse_primary;
