@@ -28,10 +28,12 @@
 //! repository root (new inputs go to the first, gitignored, directory).
 #![no_main]
 
+mod answer_input;
+
+use answer_input::{decode, Input};
 use envoy_lambda_policy::core::aws::answer::{LambdaAnswer, Outcome};
 use envoy_lambda_policy::core::config::{from_json, Config};
 use envoy_lambda_policy::core::credentials::{sts, Credentials, StaticCredentials};
-use envoy_lambda_policy::core::host::Headers;
 use envoy_lambda_policy::core::stream::budget::Budget;
 use envoy_lambda_policy::core::stream::{Action, Stream};
 use envoy_lambda_policy::core::testing::{headers, FakeHost};
@@ -109,59 +111,6 @@ fn fake() -> FakeHost {
         token_step: 1,
         ..Default::default()
     }
-}
-
-/// `\r`, `\n`, `\0`, `\\` escapes; other bytes as they are.
-fn unescape(raw: &[u8]) -> String {
-    let mut out = Vec::with_capacity(raw.len());
-    let mut it = raw.iter();
-    while let Some(&b) = it.next() {
-        if b != b'\\' {
-            out.push(b);
-            continue;
-        }
-        match it.next() {
-            Some(b'r') => out.push(b'\r'),
-            Some(b'n') => out.push(b'\n'),
-            Some(b'0') => out.push(0),
-            Some(&c) => out.push(c),
-            None => out.push(b'\\'),
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-struct Input {
-    config: usize,
-    timed_out: bool,
-    headers: Headers,
-    body: Vec<u8>,
-}
-
-fn decode(data: &[u8]) -> Option<Input> {
-    let (&mode, rest) = data.split_first()?;
-    let rest = rest.strip_prefix(b"\n").unwrap_or(rest);
-    let (head, body) = match rest.windows(2).position(|w| w == b"\n\n") {
-        Some(i) => (&rest[..i], &rest[i + 2..]),
-        None => (rest, &[][..]),
-    };
-    let headers = head
-        .split(|&b| b == b'\n')
-        .filter_map(|line| {
-            // The name ends at the first ':' after its first byte (`:status: 200`).
-            let colon = 1 + line.get(1..)?.iter().position(|&b| b == b':')?;
-            let value = &line[colon + 1..];
-            let value = value.strip_prefix(b" ").unwrap_or(value);
-            Some((unescape(&line[..colon]), unescape(value)))
-        })
-        .take(16)
-        .collect();
-    Some(Input {
-        config: usize::from(mode % 4),
-        timed_out: mode & 0x08 != 0,
-        headers,
-        body: body.to_vec(),
-    })
 }
 
 fn header_safe(v: &str) -> bool {

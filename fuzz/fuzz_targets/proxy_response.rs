@@ -51,7 +51,10 @@ fuzz_target!(|data: &[u8]| {
             for (name, value) in &r.headers {
                 assert!(token(name), "header name {name:?}");
                 assert_eq!(name, &name.to_ascii_lowercase(), "header name {name:?}");
-                assert!(!DROPPED_HEADERS.contains(&name.as_str()), "header {name:?} kept");
+                assert!(
+                    !DROPPED_HEADERS.contains(&name.as_str()),
+                    "header {name:?} kept"
+                );
                 assert!(!value.contains(['\r', '\n', '\0']), "{name}: {value:?}");
                 content_types += usize::from(name == "content-type");
             }
