@@ -1,7 +1,8 @@
-//! Getting credentials, sending the Invoke call, retrying it, and reading
-//! its answer into variables.
+//! Getting credentials, sending the Invoke call, and reading its answer into
+//! variables (retries: `retry.rs`).
 
 use super::finish::header_safe;
+use super::retry::retryable;
 use super::{roots, End, State, Stream};
 use crate::core::aws::answer::{LambdaAnswer, Outcome, MAX_ANSWER_BYTES};
 use crate::core::config::Scope;
@@ -11,16 +12,6 @@ use crate::core::host::{Callout, LogLevel, Metric};
 use crate::core::stream::Action;
 use std::rc::Rc;
 use std::time::{Duration, SystemTime};
-
-/// Retried as AWS SDKs do: throttling, 5xx and transport failures; never a
-/// function error nor another 4xx.
-pub(super) fn retryable(outcome: Outcome, status: Option<u16>) -> bool {
-    match outcome {
-        Outcome::Timeout | Outcome::TransportError => true,
-        Outcome::ApiError => matches!(status, Some(429) | Some(500..=599)),
-        Outcome::Success | Outcome::FunctionError | Outcome::Oversized => false,
-    }
-}
 
 /// The failed call's error with its precise key and the answer's parameters.
 fn precise(e: PolicyError, answer: &LambdaAnswer, outcome: Outcome) -> PolicyError {
@@ -252,52 +243,5 @@ impl Stream {
             headers,
             body,
         })
-    }
-
-    /// After a retryable failure: waits for a retry if the attempts and the
-    /// `apiCallTimeoutMs` budget allow one (exponential back-off, jitter).
-    fn schedule_retry(&mut self) -> bool {
-        let policy = self.cfg.retry;
-        if self.attempts >= policy.max_attempts {
-            return false;
-        }
-        let now = self.host.now();
-        let ceiling = policy
-            .base
-            .saturating_mul(1u32 << (self.attempts - 1).min(16))
-            .min(policy.cap);
-        self.jitter ^= self.jitter << 13;
-        self.jitter ^= self.jitter >> 7;
-        self.jitter ^= self.jitter << 17;
-        let half = ceiling / 2;
-        let delay = half + Duration::from_nanos(self.jitter % (half.as_nanos().max(1) as u64));
-        if let (Some(budget), Some(first)) = (policy.budget, self.first_sent) {
-            let spent = now.duration_since(first).unwrap_or_default();
-            if spent + delay + self.cfg.timeout > budget {
-                return false;
-            }
-        }
-        let payload = match std::mem::replace(&mut self.state, State::Done) {
-            State::WaitingLambda { payload, .. } => payload,
-            other => {
-                self.state = other;
-                return false;
-            }
-        };
-        self.log(
-            LogLevel::Debug,
-            format_args!(
-                "retrying in {} ms (attempt {} of {})",
-                delay.as_millis(),
-                self.attempts + 1,
-                policy.max_attempts
-            ),
-        );
-        self.host.count(Metric::Retry);
-        self.state = State::WaitingRetry {
-            payload,
-            due: now + delay,
-        };
-        true
     }
 }

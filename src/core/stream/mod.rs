@@ -8,6 +8,7 @@ mod events;
 mod finish;
 mod gate;
 mod invoke;
+mod retry;
 mod roots;
 #[cfg(test)]
 #[path = "states_tests.rs"]
