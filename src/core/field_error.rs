@@ -11,17 +11,17 @@ pub struct FieldError {
     pub reason: String,
 }
 
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "field `{}`: {}", self.field, self.reason)
-    }
-}
-
 impl FieldError {
     pub(crate) fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
         FieldError {
             field: field.into(),
             reason: reason.into(),
         }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "field `{}`: {}", self.field, self.reason)
     }
 }

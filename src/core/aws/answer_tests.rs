@@ -6,12 +6,14 @@ fn answer(headers: &[(&str, &str)], body: &str) -> LambdaAnswer {
     LambdaAnswer::from_callout(headers, body.as_bytes().to_vec())
 }
 
+/// A 200 answer with one more header.
+fn ok_with(header: (&str, &str), body: &str) -> LambdaAnswer {
+    answer(&[(":status", "200"), header], body)
+}
+
 #[test]
 fn ok_is_success() {
-    let a = answer(
-        &[(":status", "200"), ("X-Amz-Executed-Version", "$LATEST")],
-        "{}",
-    );
+    let a = ok_with(("X-Amz-Executed-Version", "$LATEST"), "{}");
     assert_eq!(a.outcome(false), Outcome::Success);
     assert_eq!(a.executed_version.as_deref(), Some("$LATEST"));
     assert!(a.verdict(Outcome::Success, 1).is_ok());
@@ -30,8 +32,8 @@ fn an_answer_over_lambdas_limit_is_refused_whatever_its_status() {
 
 #[test]
 fn function_error_is_invalid_response() {
-    let a = answer(
-        &[(":status", "200"), ("x-amz-function-error", "Handled")],
+    let a = ok_with(
+        ("x-amz-function-error", "Handled"),
         "{\"errorMessage\":\"boom\"}",
     );
     assert_eq!(a.outcome(false), Outcome::FunctionError);
@@ -121,6 +123,6 @@ fn outcomes_by_status_and_deadline() {
 
 #[test]
 fn log_result_is_decoded() {
-    let a = answer(&[(":status", "200"), ("x-amz-log-result", "aGVsbG8=")], "");
+    let a = ok_with(("x-amz-log-result", "aGVsbG8="), "");
     assert_eq!(a.log_result.as_deref(), Some("hello"));
 }

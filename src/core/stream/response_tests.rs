@@ -42,9 +42,7 @@ fn response_content_resumes_without_send_to_consumer() {
     );
     assert_eq!(s.on_response_headers(false), Action::Continue);
     assert_eq!(s.on_response_body(7, true), Action::Pause);
-    assert_eq!(f.dispatched.borrow()[0].2, b"backend");
-    answer_ok(&mut s, "{}");
-    assert_eq!(f.resumed_response.get(), 1);
+    sent_then_resumed(&mut s, &f, b"backend", &f.resumed_response);
 }
 
 #[test]

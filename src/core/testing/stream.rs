@@ -9,6 +9,7 @@ use crate::core::credentials::StaticCredentials as Fixed;
 use crate::core::host::Headers;
 use crate::core::stream::budget::Budget;
 use crate::core::stream::Stream;
+use std::cell::Cell;
 use std::rc::Rc;
 
 /// The request of the stream tests.
@@ -92,6 +93,14 @@ pub fn ok(body: &str) -> (Headers, Vec<u8>) {
 pub fn answer_ok(s: &mut Stream, body: &str) {
     let (hs, b) = ok(body);
     s.on_lambda_answer(7, hs, b);
+}
+
+/// The call sent carried `sent`, and the function's 200 answer resumes the
+/// stream once (`resumed`: the fake's count of resumes of that side).
+pub fn sent_then_resumed(s: &mut Stream, f: &FakeHost, sent: &[u8], resumed: &Cell<u32>) {
+    assert_eq!(f.dispatched.borrow()[0].2, sent);
+    answer_ok(s, "{}");
+    assert_eq!(resumed.get(), 1);
 }
 
 /// The status and headers of the local reply that carries a function's
