@@ -146,9 +146,7 @@ fn a_malformed_proxy_response_is_a_502_with_its_key() {
 fn a_function_error_stays_invalid_response_and_event_invocations_are_not_mapped() {
     let (mut s, f) = stream(&api(""), posted(b"", "text/plain"));
     s.on_request_headers(true);
-    let mut hs = ok("").0;
-    hs.push(("x-amz-function-error".to_string(), "Unhandled".to_string()));
-    s.on_lambda_answer(7, hs, br#"{"errorMessage":"boom"}"#.to_vec());
+    answer_function_error(&mut s, "Unhandled", br#"{"errorMessage":"boom"}"#);
     let (status, _, body) = reply(&f);
     assert_eq!(status, 500);
     assert!(String::from_utf8_lossy(&body).contains("AWS_LAMBDA_INVALID_RESPONSE"));

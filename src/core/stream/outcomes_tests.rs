@@ -7,11 +7,7 @@ use super::*;
 fn function_error_gives_500_and_no_resume() {
     let (mut s, f) = stream(r#"{"function":"demo"}"#, with_request());
     s.on_request_headers(true);
-    s.on_lambda_answer(
-        7,
-        headers(&[(":status", "200"), ("x-amz-function-error", "Unhandled")]),
-        b"{}".to_vec(),
-    );
+    answer_function_error(&mut s, "Unhandled", b"{}");
     let replies = f.replies.borrow();
     assert_eq!(replies[0].0, 500);
     let body = String::from_utf8(replies[0].2.clone()).unwrap();
@@ -35,16 +31,9 @@ fn failing_variable_gives_template_variable_exception() {
     );
     s.on_request_headers(true);
     answer_ok(&mut s, "not json");
-    let replies = f.replies.borrow();
-    assert_eq!(replies[0].0, 500);
-    assert!(
-        String::from_utf8_lossy(&replies[0].2).contains("AWS_LAMBDA_TEMPLATE_VARIABLE_EXCEPTION")
-    );
+    let key = "AWS_LAMBDA_TEMPLATE_VARIABLE_EXCEPTION";
+    assert!(f.failed(500, key).contains(key));
     assert_eq!(f.state("v"), None);
-    assert_eq!(
-        f.error_key().as_deref(),
-        Some("AWS_LAMBDA_TEMPLATE_VARIABLE_EXCEPTION")
-    );
 }
 
 #[test]
@@ -85,13 +74,8 @@ fn no_credentials_gives_500_with_advice() {
     };
     let mut s = stream_with(r#"{"function":"demo"}"#, &fake, without_keys);
     s.on_request_headers(true);
-    let replies = fake.replies.borrow();
-    assert_eq!(replies[0].0, 500);
-    assert!(String::from_utf8_lossy(&replies[0].2).contains("AWS_ACCESS_KEY_ID"));
-    assert_eq!(
-        fake.error_key().as_deref(),
-        Some("AWS_LAMBDA_CREDENTIALS_ERROR")
-    );
+    let body = fake.failed(500, "AWS_LAMBDA_CREDENTIALS_ERROR");
+    assert!(body.contains("AWS_ACCESS_KEY_ID"), "{body}");
 }
 
 #[test]
@@ -143,12 +127,8 @@ fn the_precise_error_key_is_published() {
     let (mut s, f) = stream(r#"{"function":"demo","maxAttempts":1}"#, with_request());
     s.on_request_headers(true);
     s.on_lambda_answer(7, headers(&[(":status", "429")]), Vec::new());
-    assert!(f.filter_state.borrow().contains(&(
-        "lambda_error_key".to_string(),
-        "AWS_LAMBDA_THROTTLED".to_string()
-    )));
+    let body = f.failed(500, "AWS_LAMBDA_THROTTLED");
     // The consumer's default answer still names the Gravitee key.
-    let body = String::from_utf8(f.replies.borrow()[0].2.clone()).unwrap();
     assert!(
         body.contains("\"key\":\"AWS_LAMBDA_INVALID_RESPONSE\""),
         "{body}"
@@ -159,10 +139,6 @@ fn the_precise_error_key_is_published() {
 fn outcomes_are_counted() {
     let (mut s, f) = stream(r#"{"function":"demo"}"#, with_request());
     s.on_request_headers(true);
-    s.on_lambda_answer(
-        7,
-        headers(&[(":status", "200"), ("x-amz-function-error", "Handled")]),
-        Vec::new(),
-    );
+    answer_function_error(&mut s, "Handled", b"");
     assert_eq!(*f.metrics.borrow(), vec![Metric::FunctionError]);
 }

@@ -5,8 +5,8 @@ use super::*;
 use crate::core::credentials::StaticCredentials as Fixed;
 use crate::core::host::{Headers, Metric};
 use crate::core::testing::stream::{
-    answer_ok, ok, reply_for_content_type, request, sent_then_resumed, stream, stream_with,
-    with_request, with_response, With,
+    answer_function_error, answer_ok, ok, reply_for_content_type, request, sent_then_resumed,
+    stream, stream_with, with_request, with_response, With,
 };
 use crate::core::testing::{at, headers, FakeHost, T0};
 use std::cell::RefCell;

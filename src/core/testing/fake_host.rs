@@ -91,6 +91,16 @@ impl FakeHost {
         self.state("lambda_error_key")
     }
 
+    /// The stream failed: one local reply, of `status`, and `key` published
+    /// as the error key. The reply's body, as text.
+    pub fn failed(&self, status: u32, key: &str) -> String {
+        let replies = self.replies.borrow();
+        assert_eq!(replies.len(), 1, "one reply");
+        assert_eq!(replies[0].0, status);
+        assert_eq!(self.error_key().as_deref(), Some(key));
+        String::from_utf8_lossy(&replies[0].2).into_owned()
+    }
+
     /// How many times the stream ended: local replies and resumes.
     pub fn ends(&self) -> u32 {
         self.replies.borrow().len() as u32

@@ -95,6 +95,14 @@ pub fn answer_ok(s: &mut Stream, body: &str) {
     s.on_lambda_answer(7, hs, b);
 }
 
+/// The function failed (`x-amz-function-error: kind`): its answer to the
+/// call of token 7 is [`ok`]'s with that header, and `body`.
+pub fn answer_function_error(s: &mut Stream, kind: &str, body: &[u8]) {
+    let mut hs = ok("").0;
+    hs.push(("x-amz-function-error".to_string(), kind.to_string()));
+    s.on_lambda_answer(7, hs, body.to_vec());
+}
+
 /// The call sent carried `sent`, and the function's 200 answer resumes the
 /// stream once (`resumed`: the fake's count of resumes of that side).
 pub fn sent_then_resumed(s: &mut Stream, f: &FakeHost, sent: &[u8], resumed: &Cell<u32>) {
