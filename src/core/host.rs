@@ -120,4 +120,24 @@ pub trait Host {
     fn count(&self, metric: Metric);
     /// Records the duration of one Lambda call in the latency histogram.
     fn record_duration_ms(&self, ms: u64);
+    /// Process-wide shared data (in Envoy, shared by the VMs with the same
+    /// `vm_id`): the value of `key` and its CAS. None: absent (or no shared data).
+    fn get_shared_data(&self, key: &str) -> Option<(Vec<u8>, u32)> {
+        let _ = key;
+        None
+    }
+    /// Sets `key` to `value` if its CAS is still `cas` (0: whatever it holds).
+    fn set_shared_data(&self, key: &str, value: &[u8], cas: u32) -> Result<(), SharedDataError> {
+        let _ = (key, value, cas);
+        Err(SharedDataError::Failed("no shared data".to_string()))
+    }
+}
+
+/// Why a shared-data write did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SharedDataError {
+    /// The entry changed since the CAS was read.
+    CasMismatch,
+    /// The proxy refused it (the reason).
+    Failed(String),
 }

@@ -1,8 +1,10 @@
 //! [`Host`] over `proxy_wasm::hostcalls`, for the context that is current.
 
-use crate::core::host::{Callout, Headers, Host, LogLevel, Metric, DURATION_HISTOGRAM};
+use crate::core::host::{
+    Callout, Headers, Host, LogLevel, Metric, SharedDataError, DURATION_HISTOGRAM,
+};
 use proxy_wasm::hostcalls;
-use proxy_wasm::types::{BufferType, LogLevel as ProxyLevel, MapType, MetricType};
+use proxy_wasm::types::{BufferType, LogLevel as ProxyLevel, MapType, MetricType, Status};
 use std::cell::Cell;
 use std::time::{Duration, SystemTime};
 
@@ -189,5 +191,22 @@ impl Host for ProxyHost {
         if let Some(id) = self.histogram {
             let _ = hostcalls::record_metric(id, ms);
         }
+    }
+
+    // Envoy answers these two with Ok, NotFound or CasMismatch only: the SDK's
+    // panic on any other status cannot be reached.
+    fn get_shared_data(&self, key: &str) -> Option<(Vec<u8>, u32)> {
+        match hostcalls::get_shared_data(key) {
+            Ok((Some(value), cas)) => Some((value, cas.unwrap_or(0))),
+            _ => None,
+        }
+    }
+
+    fn set_shared_data(&self, key: &str, value: &[u8], cas: u32) -> Result<(), SharedDataError> {
+        hostcalls::set_shared_data(key, Some(value), (cas != 0).then_some(cas)).map_err(|s| match s
+        {
+            Status::CasMismatch => SharedDataError::CasMismatch,
+            other => SharedDataError::Failed(format!("{other:?}")),
+        })
     }
 }

@@ -7,6 +7,7 @@ use super::http::HttpFilter;
 use crate::core::config::{self, Config};
 use crate::core::credentials::cache::CredentialCache;
 use crate::core::credentials::chain::fetcher_for;
+use crate::core::credentials::shared::{fingerprint, SharedCredentials};
 use crate::core::host::{Host, LogLevel};
 use crate::core::stream::budget::Budget;
 use crate::core::stream::waiters::Waiters;
@@ -123,14 +124,22 @@ impl RootContext for PolicyRoot {
                 },
             ),
         );
-        let cache = Rc::new(CredentialCache::new(
-            cfg.credentials.base.clone().map(Rc::new),
-            fetcher,
-        ));
+        let mut cache = CredentialCache::new(cfg.credentials.base.clone().map(Rc::new), fetcher);
+        let host: Rc<dyn Host> = self.host.clone();
+        let fp = fingerprint(&cfg.credentials, &cfg.target.region);
+        if let Some(fp) = fp.filter(|_| cfg.credentials.share) {
+            // Tells this root's lease from the other roots' (their ids repeat from VM to VM).
+            let nanos = host
+                .now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            let owner = (u64::from(self.id) << 32) ^ (nanos.as_nanos() as u64);
+            cache = cache.with_shared(SharedCredentials::new(host.clone(), fp, owner));
+        }
+        let cache = Rc::new(cache);
         if let Some(old) = self.waiters.take() {
             old.stop();
         }
-        let host: Rc<dyn Host> = self.host.clone();
         self.waiters = timed.then(|| Rc::new(Waiters::new(host, cache.clone())));
         self.credentials = Some(cache);
         self.config = Some(Rc::new(cfg));

@@ -114,6 +114,7 @@ pub(super) fn from_raw(
         role,
         container,
         imds,
+        share: raw.share_credentials.unwrap_or(true),
     })
 }
 

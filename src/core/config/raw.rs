@@ -38,6 +38,7 @@ pub struct RawConfig {
     pub container_credentials_cluster: Option<String>,
     pub imds_cluster: Option<String>,
     pub imds_endpoint: Option<String>,
+    pub share_credentials: Option<bool>,
     pub properties: Option<BTreeMap<String, String>>,
     pub max_buffered_bytes: Option<u64>,
     pub invoke_on_local_replies: Option<bool>,

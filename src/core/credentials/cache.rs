@@ -4,6 +4,7 @@
 
 use crate::core::callout::CalloutRequest;
 use crate::core::credentials::fetch::{Fetch, Step};
+use crate::core::credentials::shared::{SharedCredentials, Turn};
 use crate::core::credentials::{Credentials, Lookup, Provider, StaticCredentials};
 use std::cell::RefCell;
 use std::fmt;
@@ -44,6 +45,12 @@ struct Inner {
     waiters: Vec<u32>,
     woken: Vec<u32>,
     counters: (u64, u64, u64),
+    /// The entry shared with the other roots of the process that have the same settings.
+    shared: Option<SharedCredentials>,
+    /// Another root holds the lease of the shared entry: when to look again.
+    watch_at: Option<SystemTime>,
+    /// A stream's lookup adopted shared credentials: the timer is to be armed for their refresh.
+    adopted: bool,
 }
 
 /// The credentials cache shared by every stream of the VM (in the root context behind `Rc`).
@@ -51,11 +58,30 @@ pub struct CredentialCache {
     inner: RefCell<Inner>,
 }
 
+/// Credentials that do not expire within [`EXPIRY_SKEW`] of `now`.
+fn usable_at(creds: &Credentials, now: SystemTime) -> bool {
+    creds.expiration.is_none_or(|e| now + EXPIRY_SKEW < e)
+}
+
 impl Inner {
     fn usable(&self, now: SystemTime) -> Option<&Held> {
-        self.current
-            .as_ref()
-            .filter(|h| h.creds.expiration.is_none_or(|e| now + EXPIRY_SKEW < e))
+        self.current.as_ref().filter(|h| usable_at(&h.creds, now))
+    }
+
+    /// New credentials, fetched or adopted from the shared entry: the waiters are woken.
+    fn hold(&mut self, creds: Credentials, refresh_at: Option<SystemTime>) {
+        self.current = Some(Held {
+            creds: Rc::new(creds),
+            refresh_at,
+        });
+        self.consecutive_failures = 0;
+        self.failed_at = None;
+        self.last_error = None;
+        self.failing_refresh = false;
+        self.wanted = false;
+        self.watch_at = None;
+        let waiters = std::mem::take(&mut self.waiters);
+        self.woken.extend(waiters);
     }
 
     fn backoff(&self) -> Duration {
@@ -105,18 +131,17 @@ impl Inner {
                     let margin = REFRESH_MARGIN.min(life / SHORT_LIFETIME_DIVISOR);
                     exp.checked_sub(margin).unwrap_or(exp)
                 });
-                self.current = Some(Held {
-                    creds: Rc::new(creds),
-                    refresh_at,
-                });
+                if let Some(shared) = &self.shared {
+                    shared.publish(&creds, refresh_at);
+                }
+                self.hold(creds, refresh_at);
                 self.counters.1 += 1;
-                self.consecutive_failures = 0;
-                self.failed_at = None;
-                self.last_error = None;
-                self.failing_refresh = false;
                 FetchEvent::Fetched
             }
             Err(e) => {
+                if let Some(shared) = &self.shared {
+                    shared.release();
+                }
                 self.counters.2 += 1;
                 let refreshing = self.usable(now).is_some();
                 self.failing_refresh =
@@ -177,8 +202,19 @@ impl CredentialCache {
                 waiters: Vec::new(),
                 woken: Vec::new(),
                 counters: (0, 0, 0),
+                shared: None,
+                watch_at: None,
+                adopted: false,
             }),
         }
+    }
+
+    /// Shares the fetched credentials with the other roots of the process
+    /// that have the same settings (see `shared.rs`).
+    pub fn with_shared(self, shared: SharedCredentials) -> Self {
+        shared.ensure();
+        self.inner.borrow_mut().shared = Some(shared);
+        self
     }
 
     /// Root's timer asks: is there a call to send now? (first fetch wanted, refresh due
@@ -207,6 +243,20 @@ impl CredentialCache {
         if !due || inner.backoff_left(now).is_some() {
             return None;
         }
+        if let Some(shared) = &inner.shared {
+            let holding = inner.usable(now).is_some();
+            match shared.take_turn(now, holding, &|c| usable_at(c, now)) {
+                Turn::Adopt(creds, refresh_at) => {
+                    inner.hold(creds, refresh_at);
+                    return None;
+                }
+                Turn::Wait(at) => {
+                    inner.watch_at = Some(at);
+                    return None;
+                }
+                Turn::Fetch => inner.watch_at = None,
+            }
+        }
         inner.counters.0 += 1;
         inner.wanted = false;
         let step = inner.fetcher.as_mut()?.start(now);
@@ -227,10 +277,12 @@ impl CredentialCache {
             None if inner.wanted => now,
             None => return None,
         };
-        Some(match inner.backoff_left(now) {
+        let due = match inner.backoff_left(now) {
             Some(left) => due.max(now + left),
             None => due,
-        })
+        };
+        // Waiting for another root's fetch: the next look, not at once.
+        Some(inner.watch_at.map_or(due, |at| due.max(at)))
     }
 
     /// The answer to the call `poll`/`on_answer` sent: the next call of a
@@ -252,6 +304,11 @@ impl CredentialCache {
         };
         let step = fetcher.on_answer(status, headers, body, now);
         inner.follow(step, now)
+    }
+
+    /// Whether a stream's lookup adopted shared credentials since the last call.
+    pub fn take_adopted(&self) -> bool {
+        std::mem::take(&mut self.inner.borrow_mut().adopted)
     }
 
     /// Streams to wake (their ids) because the fetch ended (success or failure); drains the waiters.
@@ -284,6 +341,20 @@ impl Provider for CredentialCache {
         if let Some(held) = inner.usable(now) {
             // Inside the refresh margin the next poll starts a refresh; nobody waits.
             return Lookup::Ready(held.creds.clone());
+        }
+        // Credentials another root published; streams already waiting are woken by the poll.
+        let offer = match (&inner.shared, &inner.in_flight) {
+            (Some(shared), None) if inner.waiters.is_empty() => {
+                shared.offer(&|c| usable_at(c, now))
+            }
+            _ => None,
+        };
+        if let Some((creds, refresh_at)) = offer {
+            inner.hold(creds, refresh_at);
+            inner.adopted = true;
+            if let Some(held) = &inner.current {
+                return Lookup::Ready(held.creds.clone());
+            }
         }
         if inner.in_flight.is_none() {
             if let Some(left) = inner.backoff_left(now) {
@@ -321,6 +392,7 @@ impl fmt::Debug for CredentialCache {
             .field("consecutive_failures", &inner.consecutive_failures)
             .field("waiters", &inner.waiters)
             .field("counters", &inner.counters)
+            .field("shared", &inner.shared)
             .finish()
     }
 }

@@ -20,6 +20,8 @@ pub struct CredentialsConfig {
     pub container: Option<ContainerConfig>,
     /// EC2 instance metadata (IMDSv2), when nothing above applies.
     pub imds: Option<ImdsConfig>,
+    /// Fetched credentials are shared with the process's other roots (`shareCredentials`).
+    pub share: bool,
 }
 
 /// Builds the fetcher chain from the configuration: role → AssumeRole signed with

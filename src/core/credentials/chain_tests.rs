@@ -24,6 +24,7 @@ fn config(base: bool, role_set: bool, container: bool, imds: bool) -> Credential
             cluster: "imds".into(),
             authority: "169.254.169.254".into(),
         }),
+        share: true,
     }
 }
 

@@ -41,4 +41,5 @@ pub(crate) mod container;
 pub mod fetch;
 pub(crate) mod imds;
 mod json;
+pub mod shared;
 pub mod sts;

@@ -50,6 +50,10 @@ impl Waiters {
     /// After each event of a stream: a stream that now waits for the root
     /// is remembered, and the timer armed for it.
     pub fn after_event(&self, id: u32, stream: &Rc<RefCell<Stream>>) {
+        if self.cache.take_adopted() {
+            // Credentials another root fetched: their refresh is due here too.
+            self.rearm(self.host.now());
+        }
         let Some(wake_at) = stream.try_borrow().ok().and_then(|s| s.wake_at()) else {
             return;
         };

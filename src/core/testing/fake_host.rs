@@ -2,8 +2,9 @@
 
 use super::{at, T0};
 use crate::core::callout::header_value;
-use crate::core::host::{Callout, Headers, Host, LogLevel, Metric};
+use crate::core::host::{Callout, Headers, Host, LogLevel, Metric, SharedDataError};
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 /// One callout sent: cluster, headers, body, timeout.
@@ -43,6 +44,8 @@ pub struct FakeHost {
     pub entered: RefCell<Vec<u32>>,
     /// Every setting of the root's timer (None: stopped).
     pub timers: RefCell<Vec<Option<Duration>>>,
+    /// Shared data as Envoy keeps it: value and CAS by key (the CAS grows with each write).
+    pub shared_data: RefCell<HashMap<String, (Vec<u8>, u32)>>,
 }
 
 impl Default for FakeHost {
@@ -71,6 +74,7 @@ impl Default for FakeHost {
             header_copies: Cell::new(0),
             entered: RefCell::default(),
             timers: RefCell::default(),
+            shared_data: RefCell::default(),
         }
     }
 }
@@ -200,6 +204,19 @@ impl Host for FakeHost {
         self.metrics.borrow_mut().push(metric);
     }
     fn record_duration_ms(&self, _ms: u64) {}
+    fn get_shared_data(&self, key: &str) -> Option<(Vec<u8>, u32)> {
+        self.shared_data.borrow().get(key).cloned()
+    }
+    /// As Envoy: a CAS of 0, or a key not there yet, writes whatever it holds.
+    fn set_shared_data(&self, key: &str, value: &[u8], cas: u32) -> Result<(), SharedDataError> {
+        let mut data = self.shared_data.borrow_mut();
+        let held = data.get(key).map_or(0, |(_, c)| *c);
+        if cas != 0 && held != 0 && cas != held {
+            return Err(SharedDataError::CasMismatch);
+        }
+        data.insert(key.to_string(), (value.to_vec(), held + 1));
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,359 @@
+//! Credentials shared by the root contexts of one proxy process through its
+//! shared data (in Envoy: one map per `vm_id`, seen by every VM with that
+//! `vm_id`), so that the roots with the same credential settings fetch once.
+//!
+//! One entry per fingerprint of the settings: the credentials last fetched
+//! (with their expiry and when to refresh them) and a short lease. A root
+//! whose fetch is due adopts usable credentials from the entry; otherwise it
+//! takes the lease with compare-and-swap and fetches, then publishes what it
+//! got (or, after a failure, gives the lease back). A root that finds the
+//! lease taken waits and looks again shortly, until the credentials appear or
+//! the lease expires. The encoding of the entry is the one place the secret
+//! is not held in a redacting type.
+
+use crate::core::credentials::chain::CredentialsConfig;
+use crate::core::host::{Host, SharedDataError};
+use crate::core::secret::{Credentials, Secret};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::cell::Cell;
+use std::fmt;
+use std::rc::Rc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// How long a lease holds: one call's timeout (STS: 5 s) plus the margin after
+/// which it is considered lost. A root that vanished mid-fetch delays the
+/// others by this much at most; a fetch that outlives it costs one more fetch.
+pub const LEASE: Duration = Duration::from_secs(10);
+/// While another root holds the lease, a root with a fetch due looks again this often.
+pub const WATCH: Duration = Duration::from_millis(25);
+/// An entry larger than this is not read (credentials take a few KB).
+const MAX_ENTRY: usize = 16 * 1024;
+/// Read-modify-write attempts when other roots keep writing in between.
+const WRITE_TRIES: u32 = 3;
+/// The format's version is in the key: VMs of another build with the same `vm_id` never read it.
+const KEY_PREFIX: &str = "aws_lambda.credentials.v1.";
+
+/// What a root whose fetch is due does.
+pub enum Turn {
+    /// Take these credentials (and when they are due for refresh): no fetch.
+    Adopt(Credentials, Option<SystemTime>),
+    /// Another root is fetching: look again at this time.
+    Wait(SystemTime),
+    /// Fetch: this root holds the lease (or nothing can be shared).
+    Fetch,
+}
+
+/// The shared entry of one root's credential settings.
+pub struct SharedCredentials {
+    host: Rc<dyn Host>,
+    key: String,
+    fingerprint: String,
+    /// Tells this root's lease from another's.
+    owner: u64,
+    /// This root took the lease for the fetch in flight.
+    leased: Cell<bool>,
+}
+
+/// The entry as stored. No `Debug`: it holds the secret.
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    fp: String,
+    lease: Option<Lease>,
+    creds: Option<Wire>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy)]
+struct Lease {
+    owner: u64,
+    until_ms: u64,
+}
+
+/// Credentials as stored: times in milliseconds since the UNIX epoch.
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    id: String,
+    secret: String,
+    token: Option<String>,
+    expires_ms: Option<u64>,
+    refresh_ms: Option<u64>,
+}
+
+fn to_ms(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// None for a time past what `SystemTime` holds (a corrupt entry).
+fn from_ms(ms: u64) -> Option<SystemTime> {
+    UNIX_EPOCH.checked_add(Duration::from_millis(ms))
+}
+
+impl Wire {
+    fn of(c: &Credentials, refresh_at: Option<SystemTime>) -> Self {
+        Wire {
+            id: c.access_key_id.clone(),
+            secret: c.secret_access_key.expose().to_string(),
+            token: c.session_token.as_ref().map(|t| t.expose().to_string()),
+            expires_ms: c.expiration.map(to_ms),
+            refresh_ms: refresh_at.map(to_ms),
+        }
+    }
+
+    /// The credentials and their refresh time; None if a field cannot be right.
+    fn read(&self) -> Option<(Credentials, Option<SystemTime>)> {
+        if self.id.is_empty() || self.secret.is_empty() {
+            return None;
+        }
+        let mut c = Credentials::new(self.id.as_str(), self.secret.as_str(), self.token.clone());
+        c.expiration = match self.expires_ms {
+            Some(ms) => Some(from_ms(ms)?),
+            None => None,
+        };
+        let refresh = match self.refresh_ms {
+            Some(ms) => Some(from_ms(ms)?),
+            None => None,
+        };
+        Some((c, refresh))
+    }
+}
+
+impl SharedCredentials {
+    /// `fingerprint` from [`fingerprint`]; `owner` should differ between roots
+    /// (the glue mixes the root's id with the time it was configured).
+    pub fn new(host: Rc<dyn Host>, fingerprint: String, owner: u64) -> Self {
+        SharedCredentials {
+            host,
+            key: format!("{KEY_PREFIX}{fingerprint}"),
+            fingerprint,
+            owner,
+            leased: Cell::new(false),
+        }
+    }
+
+    /// Creates the entry if there is none. Done at configuration, before the
+    /// root serves a stream: the leases then always go through a CAS (Envoy's
+    /// CAS does not guard the creation of a key).
+    pub fn ensure(&self) {
+        if self.host.get_shared_data(&self.key).is_none() {
+            let _ = self.write(&self.empty(), 0);
+        }
+    }
+
+    /// Usable credentials in the entry (`usable` judges them), for a root that holds none.
+    pub fn offer(
+        &self,
+        usable: &dyn Fn(&Credentials) -> bool,
+    ) -> Option<(Credentials, Option<SystemTime>)> {
+        let (entry, _) = self.read()?;
+        offered(entry.as_ref()?, usable)
+    }
+
+    /// A fetch is due (`holding`: this root still has usable credentials):
+    /// adopt the entry's, wait for the root that holds the lease, or take it.
+    pub fn take_turn(
+        &self,
+        now: SystemTime,
+        holding: bool,
+        usable: &dyn Fn(&Credentials) -> bool,
+    ) -> Turn {
+        let (entry, cas) = self.read().unwrap_or((None, 0));
+        self.decide(entry, cas, now, holding, usable)
+    }
+
+    /// [`take_turn`](Self::take_turn) on the entry read with CAS `cas`.
+    fn decide(
+        &self,
+        entry: Option<Entry>,
+        cas: u32,
+        now: SystemTime,
+        holding: bool,
+        usable: &dyn Fn(&Credentials) -> bool,
+    ) -> Turn {
+        if let Some((creds, refresh)) = entry.as_ref().and_then(|e| offered(e, usable)) {
+            if !holding || refresh.is_none_or(|r| now < r) {
+                return Turn::Adopt(creds, refresh);
+            }
+        }
+        let taken = entry
+            .as_ref()
+            .and_then(|e| e.lease)
+            .filter(|l| l.owner != self.owner && to_ms(now) < l.until_ms);
+        if let Some(lease) = taken {
+            let until = from_ms(lease.until_ms).unwrap_or(now);
+            return Turn::Wait((now + WATCH).min(until));
+        }
+        let mut next = entry.unwrap_or_else(|| self.empty());
+        next.lease = Some(Lease {
+            owner: self.owner,
+            until_ms: to_ms(now + LEASE),
+        });
+        match self.write(&next, cas) {
+            Ok(()) => {
+                self.leased.set(true);
+                Turn::Fetch
+            }
+            Err(SharedDataError::CasMismatch) => Turn::Wait(now + WATCH),
+            // No shared data: this root fetches on its own.
+            Err(SharedDataError::Failed(_)) => Turn::Fetch,
+        }
+    }
+
+    /// A fetch succeeded: the entry gets these credentials (unless it holds
+    /// some that last longer) and this root's lease is given back.
+    pub fn publish(&self, creds: &Credentials, refresh_at: Option<SystemTime>) {
+        self.leased.set(false);
+        let last = |exp: Option<u64>| exp.unwrap_or(u64::MAX);
+        let ours = last(creds.expiration.map(to_ms));
+        self.update(|entry| {
+            let keep = entry.creds.as_ref().and_then(|w| w.read().map(|_| w));
+            if keep.is_none_or(|w| last(w.expires_ms) <= ours) {
+                entry.creds = Some(Wire::of(creds, refresh_at));
+            }
+            true
+        });
+    }
+
+    /// A fetch failed: the lease goes back, so another root may try at once.
+    pub fn release(&self) {
+        if self.leased.replace(false) {
+            self.update(|_| false);
+        }
+    }
+
+    /// Read-modify-write of the entry: `change` edits it (true: write it even
+    /// if this root holds no lease in it); this root's lease is removed.
+    fn update(&self, change: impl Fn(&mut Entry) -> bool) {
+        for _ in 0..WRITE_TRIES {
+            let (entry, cas) = self.read().unwrap_or((None, 0));
+            let mut entry = entry.unwrap_or_else(|| self.empty());
+            let ours = entry.lease.is_some_and(|l| l.owner == self.owner);
+            if ours {
+                entry.lease = None;
+            }
+            if !change(&mut entry) && !ours {
+                return;
+            }
+            match self.write(&entry, cas) {
+                Err(SharedDataError::CasMismatch) => continue,
+                _ => return,
+            }
+        }
+    }
+
+    fn empty(&self) -> Entry {
+        Entry {
+            fp: self.fingerprint.clone(),
+            lease: None,
+            creds: None,
+        }
+    }
+
+    /// The entry and its CAS: None when absent; `(None, cas)` when it cannot
+    /// be read (corrupt, too large, another fingerprint): it is then overwritten.
+    fn read(&self) -> Option<(Option<Entry>, u32)> {
+        let (bytes, cas) = self.host.get_shared_data(&self.key)?;
+        if bytes.len() > MAX_ENTRY {
+            return Some((None, cas));
+        }
+        let entry = serde_json::from_slice::<Entry>(&bytes)
+            .ok()
+            .filter(|e| e.fp == self.fingerprint);
+        Some((entry, cas))
+    }
+
+    fn write(&self, entry: &Entry, cas: u32) -> Result<(), SharedDataError> {
+        let bytes =
+            serde_json::to_vec(entry).map_err(|e| SharedDataError::Failed(e.to_string()))?;
+        self.host.set_shared_data(&self.key, &bytes, cas)
+    }
+}
+
+/// The entry's credentials, if they can be read and `usable` accepts them.
+fn offered(
+    entry: &Entry,
+    usable: &dyn Fn(&Credentials) -> bool,
+) -> Option<(Credentials, Option<SystemTime>)> {
+    entry
+        .creds
+        .as_ref()
+        .and_then(Wire::read)
+        .filter(|(c, _)| usable(c))
+}
+
+impl fmt::Debug for SharedCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedCredentials")
+            .field("key", &self.key)
+            .field("owner", &self.owner)
+            .field("leased", &self.leased.get())
+            .finish()
+    }
+}
+
+/// A digest of everything that decides which credentials a fetch gets (the
+/// source, its endpoint and cluster, the role and its parameters, the region,
+/// the base keys): roots with different settings never share. None when the
+/// credentials are not fetched (static or environment keys without a role, or
+/// none at all). Secrets go into the digest, which does not reveal them.
+pub fn fingerprint(cfg: &CredentialsConfig, region: &str) -> Option<String> {
+    let source = match (&cfg.role, &cfg.base, &cfg.container, &cfg.imds) {
+        (Some(_), Some(_), _, _) => "assume-role:keys",
+        (Some(_), None, Some(_), _) => "assume-role:container",
+        (Some(_), None, None, Some(_)) => "assume-role:imds",
+        (None, None, Some(_), _) => "container",
+        (None, None, None, Some(_)) => "imds",
+        _ => return None,
+    };
+    let duration = cfg.role.as_ref().and_then(|r| r.duration_seconds);
+    let duration = duration.map(|d| d.to_string()).unwrap_or_default();
+    let mut fields: Vec<(&str, &str)> = vec![("source", source), ("region", region)];
+    if let Some(r) = &cfg.role {
+        fields.extend([
+            ("roleArn", r.arn.as_str()),
+            ("roleSessionName", r.session_name.as_str()),
+            ("externalId", r.external_id.as_deref().unwrap_or_default()),
+            ("durationSeconds", duration.as_str()),
+            ("stsCluster", r.cluster.as_str()),
+            ("stsAuthority", r.authority.as_str()),
+            ("stsPath", r.base_path.as_str()),
+        ]);
+    }
+    if let Some(b) = &cfg.base {
+        fields.extend([
+            ("accessKey", b.access_key_id.as_str()),
+            ("secretKey", b.secret_access_key.expose()),
+            ("sessionToken", exposed(&b.session_token)),
+        ]);
+    } else if let Some(c) = &cfg.container {
+        fields.extend([
+            ("containerCluster", c.cluster.as_str()),
+            ("containerAuthority", c.authority.as_str()),
+            ("containerPath", c.path.as_str()),
+            ("containerToken", exposed(&c.token)),
+        ]);
+    } else if let Some(i) = &cfg.imds {
+        fields.extend([
+            ("imdsCluster", i.cluster.as_str()),
+            ("imdsAuthority", i.authority.as_str()),
+        ]);
+    }
+    let mut digest = Sha256::new();
+    for (name, value) in &fields {
+        for part in [name.as_bytes(), value.as_bytes()] {
+            digest.update((part.len() as u64).to_be_bytes());
+            digest.update(part);
+        }
+    }
+    let sum = digest.finalize();
+    Some(sum.iter().take(16).map(|b| format!("{b:02x}")).collect())
+}
+
+/// A secret's text for the digest ("" when unset).
+fn exposed(secret: &Option<Secret>) -> &str {
+    secret.as_ref().map_or("", Secret::expose)
+}
+
+#[cfg(test)]
+#[path = "shared_tests.rs"]
+mod tests;

@@ -1,0 +1,402 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::*;
+use crate::core::callout::CalloutRequest;
+use crate::core::credentials::cache::{CredentialCache, FetchEvent, EXPIRY_SKEW, LOST_MARGIN};
+use crate::core::credentials::fetch::{Fetch, Step};
+use crate::core::credentials::{Lookup, Provider};
+use crate::core::testing::{at, role, FakeHost, NoopHost, T0};
+
+/// One call per fetch: 200 gives credentials for `life`, another status fails.
+#[derive(Debug)]
+struct OneStep {
+    life: Duration,
+    key: &'static str,
+}
+
+impl Fetch for OneStep {
+    fn start(&mut self, _now: SystemTime) -> Step {
+        Step::Call(CalloutRequest::new(
+            "sts",
+            "POST",
+            "/".into(),
+            "sts",
+            Duration::from_secs(5),
+        ))
+    }
+    fn on_answer(
+        &mut self,
+        status: Option<u16>,
+        _: &[(String, String)],
+        _: &[u8],
+        now: SystemTime,
+    ) -> Step {
+        match status {
+            Some(200) => {
+                let mut c = Credentials::new(self.key, "sharedsecret", Some("sharedtoken".into()));
+                c.expiration = Some(now + self.life);
+                Step::Done(Ok(c))
+            }
+            _ => Step::Done(Err("STS AssumeRole failed: Status Code: 503".into())),
+        }
+    }
+}
+
+/// One edit of the settings.
+type Change = Box<dyn Fn(&mut CredentialsConfig)>;
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+fn t(secs: u64) -> SystemTime {
+    at(T0 + secs)
+}
+
+fn config(arn: &str) -> CredentialsConfig {
+    let mut r = role();
+    r.arn = arn.into();
+    CredentialsConfig {
+        base: Some(Credentials::new("AKIDBASE", "basesecret", None)),
+        base_source: "configuration",
+        role: Some(r),
+        container: None,
+        imds: None,
+        share: true,
+    }
+}
+
+fn fp() -> String {
+    fingerprint(&config("arn:aws:iam::123456789012:role/demo"), "us-east-1").unwrap()
+}
+
+/// One root: a cache over `host`, sharing under `fp` as `owner`.
+fn root(host: &Rc<FakeHost>, fp: &str, owner: u64, key: &'static str) -> CredentialCache {
+    let fetch = OneStep { life: HOUR, key };
+    let shared = SharedCredentials::new(host.clone(), fp.to_string(), owner);
+    CredentialCache::new(None, Some(Box::new(fetch))).with_shared(shared)
+}
+
+fn two_roots() -> (Rc<FakeHost>, CredentialCache, CredentialCache) {
+    let host = Rc::new(FakeHost::default());
+    let a = root(&host, &fp(), 1, "ASIAFIRST");
+    let b = root(&host, &fp(), 2, "ASIASECOND");
+    (host, a, b)
+}
+
+fn key_id(l: Lookup) -> Option<String> {
+    match l {
+        Lookup::Ready(c) => Some(c.access_key_id.clone()),
+        _ => None,
+    }
+}
+
+/// Root `c` fetches now: a stream asks, the call goes, STS answers `status`.
+fn fetch(c: &CredentialCache, status: u16, now: SystemTime) -> FetchEvent {
+    let _ = c.credentials(1, now);
+    assert!(c.poll(now).is_some(), "this root should fetch");
+    c.on_answer(Some(status), &[], b"", now)
+}
+
+fn entry_key() -> String {
+    format!("{KEY_PREFIX}{}", fp())
+}
+
+#[test]
+fn a_root_adopts_what_another_fetched_without_a_call() {
+    let (host, a, b) = two_roots();
+    assert!(matches!(fetch(&a, 200, t(0)), FetchEvent::Fetched));
+    assert_eq!(key_id(b.credentials(7, t(1))).as_deref(), Some("ASIAFIRST"));
+    assert!(b.poll(t(1)).is_none());
+    assert_eq!(b.counters(), (0, 0, 0), "b never fetched");
+    assert_eq!(
+        host.dispatched.borrow().len(),
+        0,
+        "the caches hand out calls, the host sent none"
+    );
+    assert!(!format!("{b:?}").contains("sharedsecret"));
+    // Nothing waits: b's timer is needed only for the refresh, as a's.
+    assert_eq!(b.next_poll_at(t(1)), a.next_poll_at(t(1)));
+}
+
+#[test]
+fn while_another_root_fetches_a_root_waits_then_adopts_and_wakes_its_streams() {
+    let (_host, a, b) = two_roots();
+    let _ = a.credentials(1, t(0));
+    assert!(a.poll(t(0)).is_some(), "a takes the lease");
+    assert!(key_id(b.credentials(5, t(0))).is_none());
+    assert!(b.poll(t(0)).is_none(), "the lease is a's: b does not fetch");
+    assert_eq!(
+        b.next_poll_at(t(0)),
+        Some(t(0) + WATCH),
+        "b looks again shortly"
+    );
+    assert!(b.take_woken().is_empty());
+    assert!(matches!(
+        a.on_answer(Some(200), &[], b"", t(0)),
+        FetchEvent::Fetched
+    ));
+    assert!(b.poll(t(0) + WATCH).is_none(), "adopted, no call");
+    assert_eq!(b.take_woken(), vec![5]);
+    assert_eq!(key_id(b.credentials(5, t(1))).as_deref(), Some("ASIAFIRST"));
+    assert_eq!(b.counters().0, 0);
+}
+
+#[test]
+fn an_expired_lease_is_taken_over() {
+    let (_host, a, b) = two_roots();
+    let _ = a.credentials(1, t(0));
+    assert!(
+        a.poll(t(0)).is_some(),
+        "a takes the lease and is never answered"
+    );
+    let _ = b.credentials(5, t(0));
+    assert!(b.poll(t(0) + LEASE - Duration::from_millis(1)).is_none());
+    assert_eq!(
+        b.next_poll_at(t(0) + LEASE - Duration::from_millis(1)),
+        Some(t(0) + LEASE),
+        "b looks again when the lease ends, not later"
+    );
+    assert!(
+        b.poll(t(0) + LEASE).is_some(),
+        "the lease expired: b fetches"
+    );
+    assert!(
+        LEASE >= Duration::from_secs(5) + LOST_MARGIN,
+        "a lease outlives one call"
+    );
+}
+
+#[test]
+fn a_failed_fetch_gives_the_lease_back() {
+    let (_host, a, b) = two_roots();
+    assert!(matches!(fetch(&a, 503, t(0)), FetchEvent::Failed(_)));
+    let _ = b.credentials(5, t(0));
+    assert!(b.poll(t(0)).is_some(), "the lease is free at once: b tries");
+}
+
+#[test]
+fn a_cas_mismatch_means_another_root_wrote_first() {
+    let host = Rc::new(FakeHost::default());
+    let s = SharedCredentials::new(host.clone(), fp(), 1);
+    s.ensure();
+    let (entry, cas) = s.read().unwrap();
+    // Another root writes between this root's read and its write.
+    let (bytes, _) = host.get_shared_data(&entry_key()).unwrap();
+    host.set_shared_data(&entry_key(), &bytes, cas).unwrap();
+    let turn = s.decide(entry, cas, t(0), false, &|_| true);
+    assert!(matches!(turn, Turn::Wait(w) if w == t(0) + WATCH));
+    assert!(!s.leased.get());
+    let (entry, cas) = s.read().unwrap();
+    assert!(matches!(
+        s.decide(entry, cas, t(0), false, &|_| true),
+        Turn::Fetch
+    ));
+    assert!(s.leased.get());
+}
+
+#[test]
+fn credentials_too_close_to_expiry_are_not_adopted() {
+    let (_host, a, b) = two_roots();
+    assert!(matches!(fetch(&a, 200, t(0)), FetchEvent::Fetched));
+    let late = t(0) + HOUR - EXPIRY_SKEW;
+    assert!(key_id(b.credentials(5, late)).is_none());
+    assert!(b.poll(late).is_some(), "b fetches instead");
+}
+
+#[test]
+fn credentials_due_for_refresh_are_adopted_by_a_root_that_has_none_then_refreshed_once() {
+    let (_host, a, b) = two_roots();
+    assert!(matches!(fetch(&a, 200, t(0)), FetchEvent::Fetched));
+    let due = a.next_poll_at(t(0)).unwrap();
+    assert!(due < t(0) + HOUR);
+    // b starts inside the refresh margin: it serves with a's credentials…
+    assert_eq!(key_id(b.credentials(5, due)).as_deref(), Some("ASIAFIRST"));
+    // …and the refresh is fetched by one of the two.
+    assert!(a.poll(due).is_some(), "a takes the lease");
+    assert!(b.poll(due).is_none(), "b waits for it");
+    assert!(matches!(
+        a.on_answer(Some(200), &[], b"", due),
+        FetchEvent::Fetched
+    ));
+    assert!(b.poll(due + WATCH).is_none());
+    assert!(
+        b.next_poll_at(due + WATCH).unwrap() > due + HOUR / 2,
+        "b took the new ones"
+    );
+    assert_eq!((a.counters().0, b.counters().0), (2, 0));
+}
+
+#[test]
+fn roots_with_other_settings_never_share() {
+    let host = Rc::new(FakeHost::default());
+    let other = fingerprint(&config("arn:aws:iam::123456789012:role/other"), "us-east-1").unwrap();
+    let a = root(&host, &fp(), 1, "ASIAFIRST");
+    let b = root(&host, &other, 2, "ASIAOTHER");
+    assert!(matches!(fetch(&a, 200, t(0)), FetchEvent::Fetched));
+    assert!(key_id(b.credentials(5, t(0))).is_none());
+    assert!(b.poll(t(0)).is_some(), "b fetches its own");
+    assert_eq!(host.shared_data.borrow().len(), 2);
+}
+
+#[test]
+fn an_entry_of_another_fingerprint_under_the_key_is_ignored() {
+    let (host, a, b) = two_roots();
+    assert!(matches!(fetch(&a, 200, t(0)), FetchEvent::Fetched));
+    let key = entry_key();
+    let text = String::from_utf8(host.get_shared_data(&key).unwrap().0).unwrap();
+    let forged = text.replace(&fp(), "0123456789abcdef0123456789abcdef");
+    host.set_shared_data(&key, forged.as_bytes(), 0).unwrap();
+    assert!(key_id(b.credentials(5, t(1))).is_none());
+    assert!(b.poll(t(1)).is_some());
+}
+
+#[test]
+fn a_corrupt_entry_is_ignored_then_overwritten() {
+    let valid = |secret: &str, expires: &str| {
+        format!(
+            r#"{{"fp":"{}","lease":null,"creds":{{"id":"ASIAX","secret":"{secret}","token":null,"expires_ms":{expires},"refresh_ms":null}}}}"#,
+            fp()
+        )
+    };
+    let cases: Vec<Vec<u8>> = vec![
+        b"not json".to_vec(),
+        Vec::new(),
+        vec![0xff; 40],
+        br#"{"fp":7}"#.to_vec(),
+        valid("", "null").into_bytes(),
+        valid("s", "18446744073709551616").into_bytes(),
+        valid("s", "-1").into_bytes(),
+        format!(
+            r#"{{"fp":"{}","lease":{{"owner":9,"until_ms":"soon"}},"creds":null}}"#,
+            fp()
+        )
+        .into_bytes(),
+        vec![b' '; MAX_ENTRY + 1],
+    ];
+    for bytes in cases {
+        let host = Rc::new(FakeHost::default());
+        let b = root(&host, &fp(), 2, "ASIASECOND");
+        host.set_shared_data(&entry_key(), &bytes, 0).unwrap();
+        let case = String::from_utf8_lossy(&bytes).into_owned();
+        assert!(key_id(b.credentials(5, t(0))).is_none(), "{case}");
+        assert!(b.poll(t(0)).is_some(), "{case}");
+        assert!(matches!(
+            b.on_answer(Some(200), &[], b"", t(0)),
+            FetchEvent::Fetched
+        ));
+        let c = root(&host, &fp(), 3, "ASIATHIRD");
+        assert_eq!(
+            key_id(c.credentials(6, t(1))).as_deref(),
+            Some("ASIASECOND")
+        );
+    }
+    // The well-formed entry of the same shape is adopted: the cases above fail for their fault only.
+    let host = Rc::new(FakeHost::default());
+    host.set_shared_data(&entry_key(), valid("s", "null").as_bytes(), 0)
+        .unwrap();
+    let c = root(&host, &fp(), 3, "ASIATHIRD");
+    assert_eq!(key_id(c.credentials(6, t(1))).as_deref(), Some("ASIAX"));
+}
+
+#[test]
+fn without_shared_data_each_root_fetches() {
+    let host: Rc<dyn Host> = Rc::new(NoopHost {
+        request_headers: Vec::new(),
+        body: Vec::new(),
+        now: t(0),
+    });
+    let shared = SharedCredentials::new(host, fp(), 1);
+    let c = CredentialCache::new(
+        None,
+        Some(Box::new(OneStep {
+            life: HOUR,
+            key: "ASIA",
+        })),
+    )
+    .with_shared(shared);
+    assert!(matches!(fetch(&c, 200, t(0)), FetchEvent::Fetched));
+}
+
+#[test]
+fn the_fingerprint_changes_with_every_setting_and_only_then() {
+    let base = config("arn:aws:iam::123456789012:role/demo");
+    let region = "us-east-1";
+    let of = |c: &CredentialsConfig, r: &str| fingerprint(c, r).unwrap();
+    assert_eq!(of(&base, region), of(&base.clone(), region));
+    let mut quiet = base.clone();
+    quiet.share = false;
+    quiet.base_source = "environment";
+    assert_eq!(
+        of(&quiet, region),
+        of(&base, region),
+        "not what the credentials depend on"
+    );
+    let changes: Vec<Change> = vec![
+        Box::new(|c| c.role.as_mut().unwrap().session_name = "other".into()),
+        Box::new(|c| c.role.as_mut().unwrap().external_id = Some("x".into())),
+        Box::new(|c| c.role.as_mut().unwrap().duration_seconds = Some(900)),
+        Box::new(|c| c.role.as_mut().unwrap().cluster = "sts2".into()),
+        Box::new(|c| c.role.as_mut().unwrap().authority = "sts.eu-west-1.amazonaws.com".into()),
+        Box::new(|c| c.role.as_mut().unwrap().base_path = "/p".into()),
+        Box::new(|c| c.base = Some(Credentials::new("AKIDOTHER", "basesecret", None))),
+        Box::new(|c| c.base = Some(Credentials::new("AKIDBASE", "othersecret", None))),
+        Box::new(|c| {
+            c.base = Some(Credentials::new(
+                "AKIDBASE",
+                "basesecret",
+                Some("tok".into()),
+            ))
+        }),
+    ];
+    let mut seen = vec![of(&base, region), of(&base, "eu-west-1")];
+    for change in changes {
+        let mut c = base.clone();
+        change(&mut c);
+        seen.push(of(&c, region));
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "{seen:?}");
+    assert!(!seen.iter().any(|f| f.contains("basesecret")));
+    let mut fixed = base.clone();
+    fixed.role = None;
+    assert!(
+        fingerprint(&fixed, region).is_none(),
+        "static keys are not fetched"
+    );
+}
+
+#[test]
+fn the_fingerprint_names_the_source_the_fetch_uses() {
+    use crate::core::credentials::container::ContainerConfig;
+    use crate::core::credentials::imds::ImdsConfig;
+    use crate::core::secret::Secret;
+    let pod = |token: &str| ContainerConfig {
+        cluster: "pod".into(),
+        authority: "169.254.170.23".into(),
+        path: "/v1/credentials".into(),
+        token: Some(Secret::new(token)),
+    };
+    let imds = ImdsConfig {
+        cluster: "imds".into(),
+        authority: "169.254.169.254".into(),
+    };
+    let mut c = config("arn:aws:iam::123456789012:role/demo");
+    c.base = None;
+    c.container = Some(pod("a"));
+    let role_pod = fingerprint(&c, "us-east-1").unwrap();
+    c.container = Some(pod("b"));
+    let role_pod_b = fingerprint(&c, "us-east-1").unwrap();
+    c.container = None;
+    c.imds = Some(imds.clone());
+    let role_imds = fingerprint(&c, "us-east-1").unwrap();
+    c.role = None;
+    let imds_only = fingerprint(&c, "us-east-1").unwrap();
+    let all = [role_pod, role_pod_b, role_imds, imds_only];
+    let mut unique = all.to_vec();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), all.len());
+    c.imds = None;
+    assert!(fingerprint(&c, "us-east-1").is_none(), "no source at all");
+}
