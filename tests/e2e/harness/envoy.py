@@ -321,8 +321,11 @@ class Envoy(_Front):
         log_level: str = "debug",
         process_env: Mapping[str, str] | None = None,
         wait_for_listener: bool = True,
+        concurrency: int = 1,
     ) -> None:
         self.topo = topo
+        # Worker threads, so VMs serving streams (each worker has its own; the main thread has one more).
+        self.concurrency = concurrency
         self.wait_for_listener = wait_for_listener
         # Extra environment of the Envoy process (what `host_env_keys` can forward to the VM).
         self.process_env = dict(process_env or {})
@@ -346,7 +349,7 @@ class Envoy(_Front):
         return [
             envoy_binary(),
             "-c", str(self.config_path),
-            "--concurrency", "1",
+            "--concurrency", str(self.concurrency),
             "--use-dynamic-base-id",
             "-l", self.log_level,
             "--log-path", str(self.log_path),
@@ -505,13 +508,13 @@ def start_expect_failure(configuration: Mapping[str, Any] | str, *, module: Path
 class SharedEnvoy(Envoy):
     """An Envoy whose listeners are added at run time through a watched LDS file."""
 
-    def __init__(self, topo: Topology, tag: str, process_env: Mapping[str, str] | None = None, extra_clusters: Sequence[dict] = ()) -> None:
+    def __init__(self, topo: Topology, tag: str, process_env: Mapping[str, str] | None = None, extra_clusters: Sequence[dict] = (), concurrency: int = 1) -> None:
         lds_dir = log_dir() / f"lds-{tag}-{topo.admin_port}"
         lds_dir.mkdir(parents=True, exist_ok=True)
         self.lds_path = lds_dir / "listeners.yaml"
         self._listeners: list[dict] = []
         self._write_lds()
-        super().__init__(render_lds_bootstrap(topo, self.lds_path, extra_clusters=extra_clusters), topo, tag=tag, process_env=process_env, wait_for_listener=False)
+        super().__init__(render_lds_bootstrap(topo, self.lds_path, extra_clusters=extra_clusters), topo, tag=tag, process_env=process_env, wait_for_listener=False, concurrency=concurrency)
         self._checked_offset = 0
 
     def _write_lds(self) -> None:
@@ -687,6 +690,30 @@ class EnvoyPool:
                     self._envoys.move_to_end(group)
                     return existing
         envoy = self._envoy_for(group, lambda_to, sts_to, process_env, extra_clusters, "fresh-" + tag if fresh else "shared", fresh)
+        handle = self.listen(envoy, configuration, variables=variables, env=env, host_env_keys=host_env_keys, tag=tag, **listener_kw)
+        if not fresh:
+            self._listeners[key] = handle
+        return handle
+
+    def fresh_process(self, *, concurrency: int = 1, lambda_to: str | int = "moto", sts_to: str | int = "moto", tag: str = "e2e") -> SharedEnvoy:
+        """A dedicated Envoy with ``concurrency`` workers and no listener yet (add them with
+        ``listen``: several instances of the filter in one process), stopped when the test ends."""
+        envoy = SharedEnvoy(self.topology(lambda_to, sts_to), tag="fresh-" + tag, concurrency=concurrency).start()
+        self._fresh.append(envoy)
+        return envoy
+
+    def listen(
+        self,
+        envoy: SharedEnvoy,
+        configuration: Mapping[str, Any] | str,
+        *,
+        variables: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+        host_env_keys: Sequence[str] | None = None,
+        tag: str = "e2e",
+        **listener_kw: Any,
+    ) -> Listener:
+        """Adds a listener with this filter configuration to ``envoy``."""
         self._n += 1
         name = f"{tag}-{self._n}"
         port = free_port()
@@ -703,10 +730,7 @@ class EnvoyPool:
             **listener_kw,
         )
         envoy.add_listener(listener)
-        handle = Listener(envoy, port, name, access_log)
-        if not fresh:
-            self._listeners[key] = handle
-        return handle
+        return Listener(envoy, port, name, access_log)
 
     def release_fresh(self) -> None:
         for e in self._fresh:
