@@ -213,6 +213,22 @@ fn role_defaults() {
     assert_eq!(role.session_name, "gravitee");
     assert_eq!(role.cluster, "sts");
     assert_eq!(role.authority, "sts.eu-west-1.amazonaws.com");
+    assert!(
+        c.credentials.share,
+        "fetched credentials are shared by default"
+    );
+}
+
+#[test]
+fn sharing_credentials_can_be_turned_off() {
+    let json =
+        r#"{"function":"f","roleArn":"arn:aws:iam::123456789012:role/r","shareCredentials":false}"#;
+    assert!(!parse(json).unwrap().config.credentials.share);
+    let bad = r#"{"function":"f","shareCredentials":"no"}"#;
+    assert!(parse(bad)
+        .unwrap_err()
+        .to_string()
+        .contains("shareCredentials"));
 }
 
 #[test]

@@ -1,9 +1,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
+use crate::core::credentials::fetch::Step;
 use crate::core::credentials::sts::AssumeRole;
 use crate::core::testing::role;
 use std::cell::Cell;
+use std::time::Duration;
 use std::time::UNIX_EPOCH;
 
 /// A scripted source: `steps` calls per fetch; 200 continues, other statuses fail.

@@ -36,9 +36,11 @@ impl Provider for StaticCredentials {
 }
 
 pub mod cache;
+mod cache_state;
 pub mod chain;
 pub(crate) mod container;
 pub mod fetch;
+pub mod fingerprint;
 pub(crate) mod imds;
 mod json;
 pub mod shared;

@@ -11,11 +11,9 @@
 //! the lease expires. The encoding of the entry is the one place the secret
 //! is not held in a redacting type.
 
-use crate::core::credentials::chain::CredentialsConfig;
 use crate::core::host::{Host, SharedDataError};
-use crate::core::secret::{Credentials, Secret};
+use crate::core::secret::Credentials;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
@@ -119,7 +117,7 @@ impl Wire {
 }
 
 impl SharedCredentials {
-    /// `fingerprint` from [`fingerprint`]; `owner` should differ between roots
+    /// `fingerprint` from [`fingerprint`](super::fingerprint::fingerprint); `owner` should differ between roots
     /// (the glue mixes the root's id with the time it was configured).
     pub fn new(host: Rc<dyn Host>, fingerprint: String, owner: u64) -> Self {
         SharedCredentials {
@@ -289,69 +287,6 @@ impl fmt::Debug for SharedCredentials {
             .field("leased", &self.leased.get())
             .finish()
     }
-}
-
-/// A digest of everything that decides which credentials a fetch gets (the
-/// source, its endpoint and cluster, the role and its parameters, the region,
-/// the base keys): roots with different settings never share. None when the
-/// credentials are not fetched (static or environment keys without a role, or
-/// none at all). Secrets go into the digest, which does not reveal them.
-pub fn fingerprint(cfg: &CredentialsConfig, region: &str) -> Option<String> {
-    let source = match (&cfg.role, &cfg.base, &cfg.container, &cfg.imds) {
-        (Some(_), Some(_), _, _) => "assume-role:keys",
-        (Some(_), None, Some(_), _) => "assume-role:container",
-        (Some(_), None, None, Some(_)) => "assume-role:imds",
-        (None, None, Some(_), _) => "container",
-        (None, None, None, Some(_)) => "imds",
-        _ => return None,
-    };
-    let duration = cfg.role.as_ref().and_then(|r| r.duration_seconds);
-    let duration = duration.map(|d| d.to_string()).unwrap_or_default();
-    let mut fields: Vec<(&str, &str)> = vec![("source", source), ("region", region)];
-    if let Some(r) = &cfg.role {
-        fields.extend([
-            ("roleArn", r.arn.as_str()),
-            ("roleSessionName", r.session_name.as_str()),
-            ("externalId", r.external_id.as_deref().unwrap_or_default()),
-            ("durationSeconds", duration.as_str()),
-            ("stsCluster", r.cluster.as_str()),
-            ("stsAuthority", r.authority.as_str()),
-            ("stsPath", r.base_path.as_str()),
-        ]);
-    }
-    if let Some(b) = &cfg.base {
-        fields.extend([
-            ("accessKey", b.access_key_id.as_str()),
-            ("secretKey", b.secret_access_key.expose()),
-            ("sessionToken", exposed(&b.session_token)),
-        ]);
-    } else if let Some(c) = &cfg.container {
-        fields.extend([
-            ("containerCluster", c.cluster.as_str()),
-            ("containerAuthority", c.authority.as_str()),
-            ("containerPath", c.path.as_str()),
-            ("containerToken", exposed(&c.token)),
-        ]);
-    } else if let Some(i) = &cfg.imds {
-        fields.extend([
-            ("imdsCluster", i.cluster.as_str()),
-            ("imdsAuthority", i.authority.as_str()),
-        ]);
-    }
-    let mut digest = Sha256::new();
-    for (name, value) in &fields {
-        for part in [name.as_bytes(), value.as_bytes()] {
-            digest.update((part.len() as u64).to_be_bytes());
-            digest.update(part);
-        }
-    }
-    let sum = digest.finalize();
-    Some(sum.iter().take(16).map(|b| format!("{b:02x}")).collect())
-}
-
-/// A secret's text for the digest ("" when unset).
-fn exposed(secret: &Option<Secret>) -> &str {
-    secret.as_ref().map_or("", Secret::expose)
 }
 
 #[cfg(test)]

@@ -2,10 +2,11 @@
 
 use super::*;
 use crate::core::callout::CalloutRequest;
-use crate::core::credentials::cache::{CredentialCache, FetchEvent, EXPIRY_SKEW, LOST_MARGIN};
+use crate::core::credentials::cache::{CredentialCache, FetchEvent};
+use crate::core::credentials::cache_state::{EXPIRY_SKEW, LOST_MARGIN};
 use crate::core::credentials::fetch::{Fetch, Step};
 use crate::core::credentials::{Lookup, Provider};
-use crate::core::testing::{at, role, FakeHost, NoopHost, T0};
+use crate::core::testing::{at, FakeHost, NoopHost, T0};
 
 /// One call per fetch: 200 gives credentials for `life`, another status fails.
 #[derive(Debug)]
@@ -42,30 +43,15 @@ impl Fetch for OneStep {
     }
 }
 
-/// One edit of the settings.
-type Change = Box<dyn Fn(&mut CredentialsConfig)>;
-
 const HOUR: Duration = Duration::from_secs(3600);
 
 fn t(secs: u64) -> SystemTime {
     at(T0 + secs)
 }
 
-fn config(arn: &str) -> CredentialsConfig {
-    let mut r = role();
-    r.arn = arn.into();
-    CredentialsConfig {
-        base: Some(Credentials::new("AKIDBASE", "basesecret", None)),
-        base_source: "configuration",
-        role: Some(r),
-        container: None,
-        imds: None,
-        share: true,
-    }
-}
-
+/// The fingerprint of the settings the roots share (`fingerprint.rs` makes real ones).
 fn fp() -> String {
-    fingerprint(&config("arn:aws:iam::123456789012:role/demo"), "us-east-1").unwrap()
+    "5e77a1e55e77a1e55e77a1e55e77a1e5".to_string()
 }
 
 /// One root: a cache over `host`, sharing under `fp` as `owner`.
@@ -228,7 +214,7 @@ fn credentials_due_for_refresh_are_adopted_by_a_root_that_has_none_then_refreshe
 #[test]
 fn roots_with_other_settings_never_share() {
     let host = Rc::new(FakeHost::default());
-    let other = fingerprint(&config("arn:aws:iam::123456789012:role/other"), "us-east-1").unwrap();
+    let other = "0the4se77a1e55e77a1e55e77a1e5000".to_string();
     let a = root(&host, &fp(), 1, "ASIAFIRST");
     let b = root(&host, &other, 2, "ASIAOTHER");
     assert!(matches!(fetch(&a, 200, t(0)), FetchEvent::Fetched));
@@ -314,89 +300,4 @@ fn without_shared_data_each_root_fetches() {
     )
     .with_shared(shared);
     assert!(matches!(fetch(&c, 200, t(0)), FetchEvent::Fetched));
-}
-
-#[test]
-fn the_fingerprint_changes_with_every_setting_and_only_then() {
-    let base = config("arn:aws:iam::123456789012:role/demo");
-    let region = "us-east-1";
-    let of = |c: &CredentialsConfig, r: &str| fingerprint(c, r).unwrap();
-    assert_eq!(of(&base, region), of(&base.clone(), region));
-    let mut quiet = base.clone();
-    quiet.share = false;
-    quiet.base_source = "environment";
-    assert_eq!(
-        of(&quiet, region),
-        of(&base, region),
-        "not what the credentials depend on"
-    );
-    let changes: Vec<Change> = vec![
-        Box::new(|c| c.role.as_mut().unwrap().session_name = "other".into()),
-        Box::new(|c| c.role.as_mut().unwrap().external_id = Some("x".into())),
-        Box::new(|c| c.role.as_mut().unwrap().duration_seconds = Some(900)),
-        Box::new(|c| c.role.as_mut().unwrap().cluster = "sts2".into()),
-        Box::new(|c| c.role.as_mut().unwrap().authority = "sts.eu-west-1.amazonaws.com".into()),
-        Box::new(|c| c.role.as_mut().unwrap().base_path = "/p".into()),
-        Box::new(|c| c.base = Some(Credentials::new("AKIDOTHER", "basesecret", None))),
-        Box::new(|c| c.base = Some(Credentials::new("AKIDBASE", "othersecret", None))),
-        Box::new(|c| {
-            c.base = Some(Credentials::new(
-                "AKIDBASE",
-                "basesecret",
-                Some("tok".into()),
-            ))
-        }),
-    ];
-    let mut seen = vec![of(&base, region), of(&base, "eu-west-1")];
-    for change in changes {
-        let mut c = base.clone();
-        change(&mut c);
-        seen.push(of(&c, region));
-    }
-    let mut unique = seen.clone();
-    unique.sort();
-    unique.dedup();
-    assert_eq!(unique.len(), seen.len(), "{seen:?}");
-    assert!(!seen.iter().any(|f| f.contains("basesecret")));
-    let mut fixed = base.clone();
-    fixed.role = None;
-    assert!(
-        fingerprint(&fixed, region).is_none(),
-        "static keys are not fetched"
-    );
-}
-
-#[test]
-fn the_fingerprint_names_the_source_the_fetch_uses() {
-    use crate::core::credentials::container::ContainerConfig;
-    use crate::core::credentials::imds::ImdsConfig;
-    use crate::core::secret::Secret;
-    let pod = |token: &str| ContainerConfig {
-        cluster: "pod".into(),
-        authority: "169.254.170.23".into(),
-        path: "/v1/credentials".into(),
-        token: Some(Secret::new(token)),
-    };
-    let imds = ImdsConfig {
-        cluster: "imds".into(),
-        authority: "169.254.169.254".into(),
-    };
-    let mut c = config("arn:aws:iam::123456789012:role/demo");
-    c.base = None;
-    c.container = Some(pod("a"));
-    let role_pod = fingerprint(&c, "us-east-1").unwrap();
-    c.container = Some(pod("b"));
-    let role_pod_b = fingerprint(&c, "us-east-1").unwrap();
-    c.container = None;
-    c.imds = Some(imds.clone());
-    let role_imds = fingerprint(&c, "us-east-1").unwrap();
-    c.role = None;
-    let imds_only = fingerprint(&c, "us-east-1").unwrap();
-    let all = [role_pod, role_pod_b, role_imds, imds_only];
-    let mut unique = all.to_vec();
-    unique.sort();
-    unique.dedup();
-    assert_eq!(unique.len(), all.len());
-    c.imds = None;
-    assert!(fingerprint(&c, "us-east-1").is_none(), "no source at all");
 }
