@@ -35,11 +35,11 @@ def _role_calls(sts_double) -> list[str]:
     return [parse_qs(r.body.decode()).get("RoleArn", [""])[0] for r in sts_double.requests if r.method == "POST"]
 
 
-def _instances(envoys, envoy, moto_config, sts_double, roles: list[str]) -> list:
+def _instances(envoys, envoy, moto_config, sts_double, roles: list[str], **extra) -> list:
     return [
         envoys.listen(
             envoy,
-            moto_config(roleArn=role, stsEndpoint=sts_double.url, sendToConsumer=True, payload=f'{{"instance": {i}}}'),
+            moto_config(roleArn=role, stsEndpoint=sts_double.url, sendToConsumer=True, payload=f'{{"instance": {i}}}', **extra),
             tag=f"shared-{i}",
         )
         for i, role in enumerate(roles)
@@ -82,6 +82,15 @@ def test_instances_with_different_roles_fetch_each_their_own(envoys, moto, world
     for i, listener in enumerate(listeners):
         _through_every_worker(listener, i)
     assert sorted(_role_calls(sts_double)) == sorted([world.role_arn, OTHER_ROLE])
+
+
+def test_with_sharing_off_each_instance_fetches_in_each_worker(envoys, moto, world, sts_double, moto_config):
+    _sts(sts_double, moto.assume_role("gravitee"))
+    envoy = envoys.fresh_process(concurrency=WORKERS, sts_to="sts_double", tag="not-shared")
+    listeners = _instances(envoys, envoy, moto_config, sts_double, [world.role_arn] * INSTANCES, shareCredentials=False)
+    for i, listener in enumerate(listeners):
+        _through_every_worker(listener, i)
+    assert len(_role_calls(sts_double)) == WORKERS * INSTANCES
 
 
 def test_refreshed_credentials_are_fetched_once_and_requests_go_on(envoys, moto, world, sts_double, moto_config):

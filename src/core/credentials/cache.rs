@@ -1,6 +1,8 @@
 //! The credentials cache shared by every stream of the VM: one fetch in
 //! flight at most, refreshed ahead of expiry, with a back-off after failures.
-//! Deterministic on the `now` passed in.
+//! With sharing on, a fetch that is due first looks at what the process's
+//! other roots fetched (`shared.rs`). Deterministic on the `now` passed in
+//! (and on the shared entry).
 
 use crate::core::callout::CalloutRequest;
 use crate::core::credentials::cache_state::{usable_at, Inner};
