@@ -145,6 +145,13 @@ impl CredentialCache {
         inner.follow(step, now)
     }
 
+    /// The root is done (or replaced): the lease of its fetch in flight, if any, is given back.
+    pub fn abandon(&self) {
+        if let Some(shared) = &self.inner.borrow().shared {
+            shared.release();
+        }
+    }
+
     /// Whether a stream's lookup adopted shared credentials since the last call.
     pub fn take_adopted(&self) -> bool {
         std::mem::take(&mut self.inner.borrow_mut().adopted)

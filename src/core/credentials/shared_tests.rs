@@ -160,6 +160,19 @@ fn a_failed_fetch_gives_the_lease_back() {
 }
 
 #[test]
+fn a_root_that_goes_away_mid_fetch_gives_the_lease_back() {
+    let (_host, a, b) = two_roots();
+    let _ = a.credentials(1, t(0));
+    assert!(a.poll(t(0)).is_some());
+    a.abandon();
+    let _ = b.credentials(5, t(0));
+    assert!(
+        b.poll(t(0)).is_some(),
+        "b need not wait for the lease to expire"
+    );
+}
+
+#[test]
 fn a_cas_mismatch_means_another_root_wrote_first() {
     let host = Rc::new(FakeHost::default());
     let s = SharedCredentials::new(host.clone(), fp(), 1);

@@ -272,6 +272,8 @@ impl Waiters {
     /// Stops the timer whatever it was set to: when the root context is done,
     /// a timer left set would keep firing for as long as the VM lives.
     pub fn stop(&self) {
+        // Nobody will take this root's answer any more: another root may fetch at once.
+        self.cache.abandon();
         self.timer.stop();
     }
 }
