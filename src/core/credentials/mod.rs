@@ -44,4 +44,5 @@ pub mod fingerprint;
 pub(crate) mod imds;
 mod json;
 pub mod shared;
+mod shared_entry;
 pub mod sts;

@@ -8,16 +8,15 @@
 //! takes the lease with compare-and-swap and fetches, then publishes what it
 //! got (or, after a failure, gives the lease back). A root that finds the
 //! lease taken waits and looks again shortly, until the credentials appear or
-//! the lease expires. The encoding of the entry is the one place the secret
-//! is not held in a redacting type.
+//! the lease expires. The entry and its encoding: `shared_entry.rs`.
 
+use crate::core::credentials::shared_entry::{from_ms, to_ms, Entry, Lease, Wire};
 use crate::core::host::{Host, SharedDataError};
 use crate::core::secret::Credentials;
-use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 /// How long a lease holds: one call's timeout (STS: 5 s) plus the margin after
 /// which it is considered lost. A root that vanished mid-fetch delays the
@@ -25,8 +24,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub const LEASE: Duration = Duration::from_secs(10);
 /// While another root holds the lease, a root with a fetch due looks again this often.
 pub const WATCH: Duration = Duration::from_millis(25);
-/// An entry larger than this is not read (credentials take a few KB).
-const MAX_ENTRY: usize = 16 * 1024;
 /// Read-modify-write attempts when other roots keep writing in between.
 const WRITE_TRIES: u32 = 3;
 /// The format's version is in the key: VMs of another build with the same `vm_id` never read it.
@@ -51,69 +48,6 @@ pub struct SharedCredentials {
     owner: u64,
     /// This root took the lease for the fetch in flight.
     leased: Cell<bool>,
-}
-
-/// The entry as stored. No `Debug`: it holds the secret.
-#[derive(Serialize, Deserialize)]
-struct Entry {
-    fp: String,
-    lease: Option<Lease>,
-    creds: Option<Wire>,
-}
-
-#[derive(Serialize, Deserialize, Clone, Copy)]
-struct Lease {
-    owner: u64,
-    until_ms: u64,
-}
-
-/// Credentials as stored: times in milliseconds since the UNIX epoch.
-#[derive(Serialize, Deserialize)]
-struct Wire {
-    id: String,
-    secret: String,
-    token: Option<String>,
-    expires_ms: Option<u64>,
-    refresh_ms: Option<u64>,
-}
-
-fn to_ms(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-/// None for a time past what `SystemTime` holds (a corrupt entry).
-fn from_ms(ms: u64) -> Option<SystemTime> {
-    UNIX_EPOCH.checked_add(Duration::from_millis(ms))
-}
-
-impl Wire {
-    fn of(c: &Credentials, refresh_at: Option<SystemTime>) -> Self {
-        Wire {
-            id: c.access_key_id.clone(),
-            secret: c.secret_access_key.expose().to_string(),
-            token: c.session_token.as_ref().map(|t| t.expose().to_string()),
-            expires_ms: c.expiration.map(to_ms),
-            refresh_ms: refresh_at.map(to_ms),
-        }
-    }
-
-    /// The credentials and their refresh time; None if a field cannot be right.
-    fn read(&self) -> Option<(Credentials, Option<SystemTime>)> {
-        if self.id.is_empty() || self.secret.is_empty() {
-            return None;
-        }
-        let mut c = Credentials::new(self.id.as_str(), self.secret.as_str(), self.token.clone());
-        c.expiration = match self.expires_ms {
-            Some(ms) => Some(from_ms(ms)?),
-            None => None,
-        };
-        let refresh = match self.refresh_ms {
-            Some(ms) => Some(from_ms(ms)?),
-            None => None,
-        };
-        Some((c, refresh))
-    }
 }
 
 impl SharedCredentials {
@@ -251,18 +185,14 @@ impl SharedCredentials {
     /// be read (corrupt, too large, another fingerprint): it is then overwritten.
     fn read(&self) -> Option<(Option<Entry>, u32)> {
         let (bytes, cas) = self.host.get_shared_data(&self.key)?;
-        if bytes.len() > MAX_ENTRY {
-            return Some((None, cas));
-        }
-        let entry = serde_json::from_slice::<Entry>(&bytes)
-            .ok()
-            .filter(|e| e.fp == self.fingerprint);
+        let entry = Entry::decode(&bytes).filter(|e| e.fp == self.fingerprint);
         Some((entry, cas))
     }
 
     fn write(&self, entry: &Entry, cas: u32) -> Result<(), SharedDataError> {
-        let bytes =
-            serde_json::to_vec(entry).map_err(|e| SharedDataError::Failed(e.to_string()))?;
+        let bytes = entry.encode().ok_or_else(|| {
+            SharedDataError::Failed("a line break in a credentials field".to_string())
+        })?;
         self.host.set_shared_data(&self.key, &bytes, cas)
     }
 }
