@@ -107,10 +107,12 @@ impl SharedCredentials {
                 return Turn::Adopt(creds, refresh);
             }
         }
+        // A lease longer than any root takes is not one (another clock, a forged entry).
+        let (now_ms, longest) = (to_ms(now), to_ms(now + LEASE));
         let taken = entry
             .as_ref()
             .and_then(|e| e.lease)
-            .filter(|l| l.owner != self.owner && to_ms(now) < l.until_ms);
+            .filter(|l| l.owner != self.owner && now_ms < l.until_ms && l.until_ms <= longest);
         if let Some(lease) = taken {
             let until = from_ms(lease.until_ms).unwrap_or(now);
             return Turn::Wait((now + WATCH).min(until));

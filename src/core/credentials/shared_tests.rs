@@ -152,6 +152,21 @@ fn an_expired_lease_is_taken_over() {
 }
 
 #[test]
+fn a_lease_longer_than_any_root_takes_is_not_honoured() {
+    let host = Rc::new(FakeHost::default());
+    let b = root(&host, &fp(), 2, "ASIASECOND");
+    let until = (T0 + 3600) * 1000;
+    let forged = format!("aws-lambda credentials 1\n{}\n9\n{until}\n\n\n\n\n", fp());
+    host.set_shared_data(&entry_key(), forged.as_bytes(), 0)
+        .unwrap();
+    let _ = b.credentials(5, t(0));
+    assert!(
+        b.poll(t(0)).is_some(),
+        "b fetches instead of waiting an hour"
+    );
+}
+
+#[test]
 fn a_failed_fetch_gives_the_lease_back() {
     let (_host, a, b) = two_roots();
     assert!(matches!(fetch(&a, 503, t(0)), FetchEvent::Failed(_)));
