@@ -6,7 +6,7 @@
 
 use crate::core::callout::CalloutRequest;
 use crate::core::credentials::cache_state::{usable_at, Inner};
-use crate::core::credentials::fetch::Fetch;
+use crate::core::credentials::fetch::{Answer, Fetch};
 use crate::core::credentials::shared::{SharedCredentials, Turn};
 use crate::core::credentials::{Credentials, Lookup, Provider, StaticCredentials};
 use std::cell::RefCell;
@@ -126,13 +126,7 @@ impl CredentialCache {
 
     /// The answer to the call `poll`/`on_answer` sent: the next call of a
     /// multi-step fetch, or how the fetch ended.
-    pub fn on_answer(
-        &self,
-        status: Option<u16>,
-        headers: &[(String, String)],
-        body: &[u8],
-        now: SystemTime,
-    ) -> FetchEvent {
+    pub fn on_answer(&self, answer: Answer<'_>) -> FetchEvent {
         let mut inner = self.inner.borrow_mut();
         let inner = &mut *inner;
         if inner.in_flight.is_none() {
@@ -141,8 +135,8 @@ impl CredentialCache {
         let Some(fetcher) = inner.fetcher.as_mut() else {
             return FetchEvent::Ignored;
         };
-        let step = fetcher.on_answer(status, headers, body, now);
-        inner.follow(step, now)
+        let step = fetcher.on_answer(answer);
+        inner.follow(step, answer.now)
     }
 
     /// The root is done (or replaced): the lease of its fetch in flight, if any, is given back.

@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
-use crate::core::credentials::fetch::Step;
+use crate::core::credentials::fetch::{Answer, Step};
 use crate::core::credentials::sts::AssumeRole;
 use crate::core::testing::role;
 use std::cell::Cell;
@@ -33,13 +33,8 @@ impl Fetch for Mock {
         self.left = self.steps;
         Step::Call(req(1))
     }
-    fn on_answer(
-        &mut self,
-        status: Option<u16>,
-        _h: &[(String, String)],
-        _b: &[u8],
-        now: SystemTime,
-    ) -> Step {
+    fn on_answer(&mut self, answer: Answer<'_>) -> Step {
+        let (status, now) = (answer.status, answer.now);
         match status {
             Some(200) if self.left > 1 => {
                 self.left -= 1;
@@ -94,7 +89,10 @@ fn ready(l: Lookup) -> Rc<Credentials> {
 /// Runs a one-step fetch to success at `now`.
 fn succeed(c: &CredentialCache, now: SystemTime) {
     assert!(c.poll(now).is_some(), "a fetch should start");
-    assert!(c.on_answer(Some(200), &[], b"", now).next_call().is_none());
+    assert!(c
+        .on_answer(Answer::new(Some(200), b"", now))
+        .next_call()
+        .is_none());
 }
 
 #[test]
@@ -132,7 +130,10 @@ fn concurrent_streams_wait_on_one_fetch_and_success_wakes_all() {
     );
     assert!(c.poll(t(0)).is_none());
     assert!(c.take_woken().is_empty());
-    assert!(c.on_answer(Some(200), &[], b"", t(1)).next_call().is_none());
+    assert!(c
+        .on_answer(Answer::new(Some(200), b"", t(1)))
+        .next_call()
+        .is_none());
     assert_eq!(c.take_woken(), vec![1, 2, 3]);
     assert!(c.take_woken().is_empty());
     for id in 1..=3 {
@@ -148,7 +149,7 @@ fn multi_step_fetch_follows_each_call() {
     assert!(is_pending(c.credentials(7, t(0))));
     assert_eq!(c.poll(t(0)).unwrap().header(":path"), Some("/step1"));
     assert_eq!(
-        c.on_answer(Some(200), &[], b"", t(0))
+        c.on_answer(Answer::new(Some(200), b"", t(0)))
             .next_call()
             .unwrap()
             .header(":path"),
@@ -156,13 +157,16 @@ fn multi_step_fetch_follows_each_call() {
     );
     assert!(c.take_woken().is_empty());
     assert_eq!(
-        c.on_answer(Some(200), &[], b"", t(0))
+        c.on_answer(Answer::new(Some(200), b"", t(0)))
             .next_call()
             .unwrap()
             .header(":path"),
         Some("/step3")
     );
-    assert!(c.on_answer(Some(200), &[], b"", t(0)).next_call().is_none());
+    assert!(c
+        .on_answer(Answer::new(Some(200), b"", t(0)))
+        .next_call()
+        .is_none());
     assert_eq!(c.take_woken(), vec![7]);
     assert_eq!(c.counters(), (1, 1, 0));
 }
@@ -180,7 +184,7 @@ fn refresh_ahead_of_expiry_without_waiting() {
         "old creds served while refreshing"
     );
     assert!(c
-        .on_answer(Some(200), &[], b"", t(3302))
+        .on_answer(Answer::new(Some(200), b"", t(3302)))
         .next_call()
         .is_none());
     assert!(c.take_woken().is_empty(), "nobody waited");
@@ -205,7 +209,10 @@ fn failure_wakes_waiters_with_the_error_then_retries_after_backoff() {
     let (c, _) = cache(1, 3600);
     assert!(is_pending(c.credentials(1, t(0))));
     assert!(c.poll(t(0)).is_some());
-    assert!(c.on_answer(Some(403), &[], b"", t(0)).next_call().is_none());
+    assert!(c
+        .on_answer(Answer::new(Some(403), b"", t(0)))
+        .next_call()
+        .is_none());
     assert_eq!(c.take_woken(), vec![1]);
     assert_eq!(
         failed(c.credentials(1, t(0))),
@@ -218,7 +225,10 @@ fn failure_wakes_waiters_with_the_error_then_retries_after_backoff() {
     );
     assert!(is_pending(c.credentials(2, t(5))));
     assert!(c.poll(t(5)).is_some());
-    assert!(c.on_answer(Some(200), &[], b"", t(5)).next_call().is_none());
+    assert!(c
+        .on_answer(Answer::new(Some(200), b"", t(5)))
+        .next_call()
+        .is_none());
     assert_eq!(c.take_woken(), vec![2]);
     assert_eq!(c.counters(), (2, 1, 1));
 }
@@ -230,7 +240,10 @@ fn backoff_doubles_to_30_s_and_resets_on_success() {
     for wait in [1, 2, 4, 8, 16, 30, 30] {
         assert!(is_pending(c.credentials(1, now)));
         assert!(c.poll(now).is_some());
-        assert!(c.on_answer(None, &[], b"", now).next_call().is_none());
+        assert!(c
+            .on_answer(Answer::new(None, b"", now))
+            .next_call()
+            .is_none());
         let e = failed(c.credentials(1, now));
         assert_eq!(
             e,
@@ -247,7 +260,7 @@ fn backoff_doubles_to_30_s_and_resets_on_success() {
     now += Duration::from_secs(3600);
     assert!(is_pending(c.credentials(1, now)));
     assert!(c.poll(now).is_some());
-    let _ = c.on_answer(Some(500), &[], b"", now);
+    let _ = c.on_answer(Answer::new(Some(500), b"", now));
     assert!(failed(c.credentials(1, now)).ends_with("retrying in 1 s"));
 }
 
@@ -257,15 +270,15 @@ fn failed_refresh_keeps_serving_and_retries_with_backoff() {
     assert!(is_pending(c.credentials(1, t(0))));
     succeed(&c, t(0));
     assert!(c.poll(t(3300)).is_some());
-    let _ = c.on_answer(Some(403), &[], b"", t(3300));
+    let _ = c.on_answer(Answer::new(Some(403), b"", t(3300)));
     assert!(ready(c.credentials(1, t(3300))).expiration == Some(t(3600)));
     assert!(c.poll(t(3300)).is_none());
     assert!(c.poll(t(3301)).is_some(), "retried after 1 s");
-    let _ = c.on_answer(Some(403), &[], b"", t(3301));
+    let _ = c.on_answer(Answer::new(Some(403), b"", t(3301)));
     assert!(c.poll(t(3302)).is_none());
     assert!(c.poll(t(3303)).is_some(), "then after 2 s");
     // Expired while STS is down: streams get the error during the back-off.
-    let _ = c.on_answer(Some(403), &[], b"", t(3596));
+    let _ = c.on_answer(Answer::new(Some(403), b"", t(3596)));
     assert!(failed(c.credentials(1, t(3597))).contains("Error Code: AccessDenied; retrying in 3 s"));
 }
 
@@ -301,7 +314,10 @@ fn dispatch_error_fails_the_fetch() {
 #[test]
 fn stray_answer_is_ignored() {
     let (c, _) = cache(1, 3600);
-    assert!(c.on_answer(Some(200), &[], b"", t(0)).next_call().is_none());
+    assert!(c
+        .on_answer(Answer::new(Some(200), b"", t(0)))
+        .next_call()
+        .is_none());
     assert_eq!(c.counters(), (0, 0, 0));
 }
 
@@ -329,7 +345,7 @@ fn debug_never_prints_a_secret() {
         <Expiration>2023-11-15T00:00:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>";
     let in_flight = format!("{c:?} {call:?}");
     assert!(c
-        .on_answer(Some(200), &[], xml.as_bytes(), t(0))
+        .on_answer(Answer::new(Some(200), xml.as_bytes(), t(0)))
         .next_call()
         .is_none());
     let creds = ready(c.credentials(1, t(0)));
@@ -350,7 +366,7 @@ fn failed_refreshes_never_hold_the_backoff_past_expiry() {
     let mut at = 3300;
     while at < 3595 {
         assert!(c.poll(t(at)).is_some(), "refresh attempt at {at}");
-        let _ = c.on_answer(Some(503), &[], b"", t(at));
+        let _ = c.on_answer(Answer::new(Some(503), b"", t(at)));
         assert!(ready(c.credentials(1, t(at))).expiration == Some(t(3600)));
         let next = c.next_poll_at(t(at)).unwrap();
         at = next.duration_since(t(0)).unwrap().as_secs();
@@ -363,7 +379,7 @@ fn failed_refreshes_never_hold_the_backoff_past_expiry() {
     assert!(is_pending(c.credentials(1, t(3595))));
     assert!(c.poll(t(3595)).is_some());
     assert!(c
-        .on_answer(Some(200), &[], b"", t(3595))
+        .on_answer(Answer::new(Some(200), b"", t(3595)))
         .next_call()
         .is_none());
     assert_eq!(c.take_woken(), vec![1]);
@@ -382,7 +398,10 @@ fn the_timer_is_needed_only_for_a_call_in_flight_a_refresh_or_a_waiting_stream()
         Some(t(10)),
         "in flight: its loss deadline"
     );
-    assert!(c.on_answer(Some(200), &[], b"", t(0)).next_call().is_none());
+    assert!(c
+        .on_answer(Answer::new(Some(200), b"", t(0)))
+        .next_call()
+        .is_none());
     assert_eq!(
         c.next_poll_at(t(1)),
         Some(t(3300)),

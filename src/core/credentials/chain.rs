@@ -3,7 +3,7 @@
 //! fetched first (container or IMDS, then STS).
 
 use crate::core::credentials::container::{ContainerConfig, ContainerFetch};
-use crate::core::credentials::fetch::{Fetch, Step};
+use crate::core::credentials::fetch::{Answer, Fetch, Step};
 use crate::core::credentials::imds::{ImdsConfig, ImdsFetch};
 use crate::core::credentials::sts::{AssumeRole, RoleConfig};
 use crate::core::credentials::Credentials;
@@ -103,18 +103,12 @@ impl Fetch for RoleChain {
         self.after_base(step, now)
     }
 
-    fn on_answer(
-        &mut self,
-        status: Option<u16>,
-        headers: &[(String, String)],
-        body: &[u8],
-        now: SystemTime,
-    ) -> Step {
+    fn on_answer(&mut self, answer: Answer<'_>) -> Step {
         if self.on_base {
-            let step = self.source.on_answer(status, headers, body, now);
-            return self.after_base(step, now);
+            let step = self.source.on_answer(answer);
+            return self.after_base(step, answer.now);
         }
-        let step = self.sts.on_answer(status, headers, body, now);
+        let step = self.sts.on_answer(answer);
         if matches!(step, Step::Done(Err(_))) {
             // A refused signature may come from stale base credentials: fetch them again next time.
             self.sts.set_base(None);

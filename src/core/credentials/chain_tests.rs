@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
+use crate::core::credentials::fetch::Answer;
 use crate::core::secret::Secret;
 use crate::core::testing::role;
 use std::time::UNIX_EPOCH;
@@ -119,7 +120,7 @@ fn base_from_container_then_assume_role_and_reuse() {
     };
     assert_eq!(first.cluster, "pod");
     let pod_json = br#"{"AccessKeyId":"ASIAPOD","SecretAccessKey":"podsecret","Token":"PODTOKEN","Expiration":"2015-08-30T18:36:00Z"}"#;
-    let Step::Call(sts) = f.on_answer(Some(200), &[], pod_json, t0()) else {
+    let Step::Call(sts) = f.on_answer(Answer::new(Some(200), pod_json, t0())) else {
         panic!("expected the STS call")
     };
     assert_eq!(sts.cluster, "sts");
@@ -129,7 +130,7 @@ fn base_from_container_then_assume_role_and_reuse() {
         .unwrap()
         .contains("Credential=ASIAPOD/"));
     assert!(matches!(
-        f.on_answer(Some(200), &[], OK.as_bytes(), t0()),
+        f.on_answer(Answer::new(Some(200), OK.as_bytes(), t0())),
         Step::Done(Ok(_))
     ));
     // Next refresh: the base is still fresh, straight to STS.
@@ -138,12 +139,11 @@ fn base_from_container_then_assume_role_and_reuse() {
     };
     assert_eq!(again.cluster, "sts");
     // STS refuses: the base is dropped and fetched again next time.
-    let refused = f.on_answer(
+    let refused = f.on_answer(Answer::new(
         Some(403),
-        &[],
         b"<ErrorResponse><Error><Code>ExpiredToken</Code></Error></ErrorResponse>",
         t0(),
-    );
+    ));
     assert!(
         matches!(refused, Step::Done(Err(ref e)) if e.ends_with("Error Code: ExpiredToken")),
         "{refused:?}"
@@ -153,10 +153,10 @@ fn base_from_container_then_assume_role_and_reuse() {
     };
     assert_eq!(next.cluster, "pod");
     // The base is about to expire: fetched again.
-    let Step::Call(_) = f.on_answer(Some(200), &[], pod_json, t0()) else {
+    let Step::Call(_) = f.on_answer(Answer::new(Some(200), pod_json, t0())) else {
         panic!("expected the STS call")
     };
-    f.on_answer(Some(200), &[], OK.as_bytes(), t0());
+    f.on_answer(Answer::new(Some(200), OK.as_bytes(), t0()));
     let Step::Call(late) = f.start(t0() + Duration::from_secs(6 * 3600 - 60)) else {
         panic!("expected a call")
     };
@@ -167,7 +167,7 @@ fn base_from_container_then_assume_role_and_reuse() {
 fn base_failure_is_reported() {
     let mut f = role_over_container("h", "/");
     f.start(t0());
-    let Step::Done(Err(e)) = f.on_answer(None, &[], b"", t0()) else {
+    let Step::Done(Err(e)) = f.on_answer(Answer::new(None, b"", t0())) else {
         panic!("expected a failure")
     };
     assert_eq!(e, "base credentials for STS AssumeRole: container credentials endpoint unreachable through cluster pod");

@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
-use crate::core::credentials::fetch::{Fetch, Step};
+use crate::core::credentials::fetch::{Answer, Fetch, Step};
 use crate::core::secret::Secret;
 use crate::core::testing::assert_credentials;
 use std::time::UNIX_EPOCH;
@@ -50,7 +50,7 @@ fn no_authorization_without_token() {
 fn success_is_parsed() {
     let mut f = ContainerFetch::new(cfg(None));
     f.start(UNIX_EPOCH);
-    let Step::Done(Ok(c)) = f.on_answer(Some(200), &[], OK.as_bytes(), UNIX_EPOCH) else {
+    let Step::Done(Ok(c)) = f.on_answer(Answer::new(Some(200), OK.as_bytes(), UNIX_EPOCH)) else {
         panic!("expected creds")
     };
     let (secret, token) = ("podsecret/xyz", Some("podtoken=="));
@@ -95,7 +95,7 @@ fn failures_name_the_problem_without_the_body() {
 fn answer_without_call_is_an_error() {
     let mut f = ContainerFetch::new(cfg(None));
     assert!(matches!(
-        f.on_answer(Some(200), &[], OK.as_bytes(), UNIX_EPOCH),
+        f.on_answer(Answer::new(Some(200), OK.as_bytes(), UNIX_EPOCH)),
         Step::Done(Err(_))
     ));
 }

@@ -22,14 +22,25 @@ pub enum Step {
 pub trait Fetch: fmt::Debug {
     /// First call of a fresh fetch.
     fn start(&mut self, now: SystemTime) -> Step;
-    /// The answer to the last call: `status` None = transport failure (no :status).
-    fn on_answer(
-        &mut self,
-        status: Option<u16>,
-        headers: &[(String, String)],
-        body: &[u8],
-        now: SystemTime,
-    ) -> Step;
+    /// The answer to the last call.
+    fn on_answer(&mut self, answer: Answer<'_>) -> Step;
+}
+
+/// The answer to a credentials call, as the root received it: no source
+/// reads its headers. No `Debug`: the body holds the secret.
+#[derive(Clone, Copy)]
+pub struct Answer<'a> {
+    /// None: a transport failure (no :status).
+    pub status: Option<u16>,
+    pub body: &'a [u8],
+    /// When it was received.
+    pub now: SystemTime,
+}
+
+impl<'a> Answer<'a> {
+    pub fn new(status: Option<u16>, body: &'a [u8], now: SystemTime) -> Self {
+        Answer { status, body, now }
+    }
 }
 
 /// A source answered by one call (the container endpoint, STS AssumeRole).
@@ -67,17 +78,11 @@ impl<T: OneCall> Fetch for OneShot<T> {
         }
     }
 
-    fn on_answer(
-        &mut self,
-        status: Option<u16>,
-        _headers: &[(String, String)],
-        body: &[u8],
-        _now: SystemTime,
-    ) -> Step {
+    fn on_answer(&mut self, answer: Answer<'_>) -> Step {
         if !std::mem::replace(&mut self.in_flight, false) {
             return no_call_in_flight(T::WHAT);
         }
-        Step::Done(self.call.parse(status, body))
+        Step::Done(self.call.parse(answer.status, answer.body))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::core::aws::UNRESERVED;
 use crate::core::callout::CalloutRequest;
-use crate::core::credentials::fetch::{check_status, no_call_in_flight, Fetch, Step};
+use crate::core::credentials::fetch::{check_status, no_call_in_flight, Answer, Fetch, Step};
 use crate::core::credentials::json::JsonCredentials;
 use crate::core::secret::Secret;
 use percent_encoding::utf8_percent_encode;
@@ -71,13 +71,8 @@ impl Fetch for ImdsFetch {
         ))
     }
 
-    fn on_answer(
-        &mut self,
-        status: Option<u16>,
-        _headers: &[(String, String)],
-        body: &[u8],
-        _now: SystemTime,
-    ) -> Step {
+    fn on_answer(&mut self, answer: Answer<'_>) -> Step {
+        let Answer { status, body, .. } = answer;
         let cluster = self.cfg.cluster.clone();
         match std::mem::replace(&mut self.state, State::Idle) {
             State::Idle => no_call_in_flight(WHAT),

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
+use crate::core::credentials::fetch::Answer;
 use crate::core::credentials::Credentials;
 use crate::core::testing::assert_credentials;
 use std::time::UNIX_EPOCH;
@@ -51,7 +52,7 @@ fn three_steps_token_role_credentials() {
         Some("21600")
     );
 
-    let list = call(f.on_answer(Some(200), &[], b"AQAEAtokenXYZ==", t));
+    let list = call(f.on_answer(Answer::new(Some(200), b"AQAEAtokenXYZ==", t)));
     assert_eq!(list.header(":method"), Some("GET"));
     assert_eq!(
         list.header(":path"),
@@ -64,7 +65,7 @@ fn three_steps_token_role_credentials() {
     assert!(!format!("{f:?}").contains("AQAEAtoken"), "{f:?}");
     assert!(!format!("{list:?}").contains("AQAEAtoken"));
 
-    let get = call(f.on_answer(Some(200), &[], b"my-instance role\nother\n", t));
+    let get = call(f.on_answer(Answer::new(Some(200), b"my-instance role\nother\n", t)));
     assert_eq!(
         get.header(":path"),
         Some("/latest/meta-data/iam/security-credentials/my-instance%20role")
@@ -74,7 +75,7 @@ fn three_steps_token_role_credentials() {
         Some("AQAEAtokenXYZ==")
     );
 
-    let c = done(f.on_answer(Some(200), &[], CREDS.as_bytes(), t)).unwrap();
+    let c = done(f.on_answer(Answer::new(Some(200), CREDS.as_bytes(), t))).unwrap();
     let (secret, token) = ("imdssecret", Some("IMDSSESSION"));
     assert_credentials(&c, "ASIAIMDS", secret, token, Some(1_795_521_600));
     // The fetch starts over from the token.
@@ -86,18 +87,20 @@ fn token_failures() {
     let mut f = fetch();
     f.start(UNIX_EPOCH);
     assert_eq!(
-        done(f.on_answer(None, &[], b"", UNIX_EPOCH)).unwrap_err(),
+        done(f.on_answer(Answer::new(None, b"", UNIX_EPOCH))).unwrap_err(),
         "instance metadata (IMDSv2 token) unreachable through cluster imds"
     );
     f.start(UNIX_EPOCH);
     assert_eq!(
-        done(f.on_answer(Some(403), &[], b"Forbidden", UNIX_EPOCH)).unwrap_err(),
+        done(f.on_answer(Answer::new(Some(403), b"Forbidden", UNIX_EPOCH))).unwrap_err(),
         "instance metadata (IMDSv2 token) answered status 403"
     );
     f.start(UNIX_EPOCH);
-    assert!(done(f.on_answer(Some(200), &[], b"  \n", UNIX_EPOCH))
-        .unwrap_err()
-        .contains("empty IMDSv2 token"));
+    assert!(
+        done(f.on_answer(Answer::new(Some(200), b"  \n", UNIX_EPOCH)))
+            .unwrap_err()
+            .contains("empty IMDSv2 token")
+    );
 }
 
 #[test]
@@ -108,9 +111,9 @@ fn no_role_attached() {
     ] {
         let mut f = fetch();
         f.start(UNIX_EPOCH);
-        call(f.on_answer(Some(200), &[], b"tok", UNIX_EPOCH));
+        call(f.on_answer(Answer::new(Some(200), b"tok", UNIX_EPOCH)));
         assert_eq!(
-            done(f.on_answer(status, &[], body, UNIX_EPOCH)).unwrap_err(),
+            done(f.on_answer(Answer::new(status, body, UNIX_EPOCH))).unwrap_err(),
             "instance metadata: no IAM role is attached to the instance"
         );
     }
@@ -119,9 +122,9 @@ fn no_role_attached() {
 fn third_answer(status: Option<u16>, body: &str) -> Result<Credentials, String> {
     let mut f = fetch();
     f.start(UNIX_EPOCH);
-    call(f.on_answer(Some(200), &[], b"tok", UNIX_EPOCH));
-    call(f.on_answer(Some(200), &[], b"role", UNIX_EPOCH));
-    done(f.on_answer(status, &[], body.as_bytes(), UNIX_EPOCH))
+    call(f.on_answer(Answer::new(Some(200), b"tok", UNIX_EPOCH)));
+    call(f.on_answer(Answer::new(Some(200), b"role", UNIX_EPOCH)));
+    done(f.on_answer(Answer::new(status, body.as_bytes(), UNIX_EPOCH)))
 }
 
 #[test]
@@ -151,5 +154,5 @@ fn credentials_failures() {
 
 #[test]
 fn answer_without_call_is_an_error() {
-    assert!(done(fetch().on_answer(Some(200), &[], b"x", UNIX_EPOCH)).is_err());
+    assert!(done(fetch().on_answer(Answer::new(Some(200), b"x", UNIX_EPOCH))).is_err());
 }

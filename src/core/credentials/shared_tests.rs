@@ -4,7 +4,7 @@ use super::*;
 use crate::core::callout::CalloutRequest;
 use crate::core::credentials::cache::{CredentialCache, FetchEvent};
 use crate::core::credentials::cache_state::{EXPIRY_SKEW, LOST_MARGIN};
-use crate::core::credentials::fetch::{Fetch, Step};
+use crate::core::credentials::fetch::{Answer, Fetch, Step};
 use crate::core::credentials::{Lookup, Provider};
 use crate::core::testing::{at, FakeHost, NoopHost, T0};
 
@@ -25,13 +25,8 @@ impl Fetch for OneStep {
             Duration::from_secs(5),
         ))
     }
-    fn on_answer(
-        &mut self,
-        status: Option<u16>,
-        _: &[(String, String)],
-        _: &[u8],
-        now: SystemTime,
-    ) -> Step {
+    fn on_answer(&mut self, answer: Answer<'_>) -> Step {
+        let (status, now) = (answer.status, answer.now);
         match status {
             Some(200) => {
                 let mut c = Credentials::new(self.key, "sharedsecret", Some("sharedtoken".into()));
@@ -79,7 +74,7 @@ fn key_id(l: Lookup) -> Option<String> {
 fn fetch(c: &CredentialCache, status: u16, now: SystemTime) -> FetchEvent {
     let _ = c.credentials(1, now);
     assert!(c.poll(now).is_some(), "this root should fetch");
-    c.on_answer(Some(status), &[], b"", now)
+    c.on_answer(Answer::new(Some(status), b"", now))
 }
 
 /// A stream asks root `b` for credentials: is it kept waiting while a fetch starts at once?
@@ -122,7 +117,7 @@ fn while_another_root_fetches_a_root_waits_then_adopts_and_wakes_its_streams() {
     );
     assert!(b.take_woken().is_empty());
     assert!(matches!(
-        a.on_answer(Some(200), &[], b"", t(0)),
+        a.on_answer(Answer::new(Some(200), b"", t(0))),
         FetchEvent::Fetched
     ));
     assert!(b.poll(t(0) + WATCH).is_none(), "adopted, no call");
@@ -227,7 +222,7 @@ fn credentials_due_for_refresh_are_adopted_by_a_root_that_has_none_then_refreshe
     assert!(a.poll(due).is_some(), "a takes the lease");
     assert!(b.poll(due).is_none(), "b waits for it");
     assert!(matches!(
-        a.on_answer(Some(200), &[], b"", due),
+        a.on_answer(Answer::new(Some(200), b"", due)),
         FetchEvent::Fetched
     ));
     assert!(b.poll(due + WATCH).is_none());
@@ -275,7 +270,7 @@ fn a_corrupt_entry_is_ignored_then_overwritten() {
         host.set_shared_data(&entry_key(), &bytes, 0).unwrap();
         let case = String::from_utf8_lossy(&bytes).into_owned();
         assert!(asks_and_fetches(&b), "{case}");
-        let fetched = b.on_answer(Some(200), &[], b"", t(0));
+        let fetched = b.on_answer(Answer::new(Some(200), b"", t(0)));
         assert!(matches!(fetched, FetchEvent::Fetched));
         let c = root(&host, &fp(), 3, "ASIATHIRD");
         assert_eq!(

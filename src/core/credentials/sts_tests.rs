@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
-use crate::core::credentials::fetch::{Fetch, Step};
+use crate::core::credentials::fetch::{Answer, Fetch, Step};
 use crate::core::testing::{self, assert_credentials};
 use std::time::UNIX_EPOCH;
 
@@ -220,12 +220,12 @@ fn fixed_base_fetch_is_one_call() {
         panic!("expected the STS call")
     };
     assert_eq!(req.cluster, "sts");
-    let Step::Done(Ok(c)) = f.on_answer(Some(200), &[], OK.as_bytes(), t0()) else {
+    let Step::Done(Ok(c)) = f.on_answer(Answer::new(Some(200), OK.as_bytes(), t0())) else {
         panic!("expected creds")
     };
     assert_eq!(c.access_key_id, "ASIATEMPKEY");
     assert!(matches!(
-        f.on_answer(Some(200), &[], OK.as_bytes(), t0()),
+        f.on_answer(Answer::new(Some(200), OK.as_bytes(), t0())),
         Step::Done(Err(_))
     ));
     assert!(!format!("{f:?}").contains("wJalrXUtnFEMI"));

@@ -9,6 +9,7 @@ use super::timer::Timer;
 use super::Stream;
 use crate::core::callout::{status_of, CalloutRequest};
 use crate::core::credentials::cache::{CredentialCache, FetchEvent};
+use crate::core::credentials::fetch::Answer;
 use crate::core::host::{Headers, Host, LogLevel, Metric};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -158,10 +159,8 @@ impl Waiters {
         if self.fetch_token.get() == Some(token) {
             self.fetch_token.set(None);
             let (headers, body) = read(body_size.min(MAX_CREDENTIALS_ANSWER));
-            let status = status_of(&headers);
-            let event = self
-                .cache
-                .on_answer(status, &headers, &body, self.host.now());
+            let answer = Answer::new(status_of(&headers), &body, self.host.now());
+            let event = self.cache.on_answer(answer);
             self.after_fetch(event);
             return true;
         }
