@@ -68,6 +68,14 @@ fn cache(steps: u32, life_secs: u64) -> (CredentialCache, Rc<Cell<u32>>) {
     (CredentialCache::new(None, Some(Box::new(mock))), starts)
 }
 
+/// A cache as [`cache`] makes it with one call per fetch, and stream 1
+/// that asked at `t(0)` and waits.
+fn asked(life_secs: u64) -> (CredentialCache, Rc<Cell<u32>>) {
+    let (c, starts) = cache(1, life_secs);
+    assert!(is_pending(c.credentials(1, t(0))));
+    (c, starts)
+}
+
 fn is_pending(l: Lookup) -> bool {
     matches!(l, Lookup::Pending)
 }
@@ -86,13 +94,15 @@ fn ready(l: Lookup) -> Rc<Credentials> {
     }
 }
 
+/// STS answers the call in flight with `status` (None: unreachable): the next call, if any.
+fn answer(c: &CredentialCache, status: Option<u16>, now: SystemTime) -> Option<CalloutRequest> {
+    c.on_answer(Answer::new(status, b"", now)).next_call()
+}
+
 /// Runs a one-step fetch to success at `now`.
 fn succeed(c: &CredentialCache, now: SystemTime) {
     assert!(c.poll(now).is_some(), "a fetch should start");
-    assert!(c
-        .on_answer(Answer::new(Some(200), b"", now))
-        .next_call()
-        .is_none());
+    assert!(answer(c, Some(200), now).is_none());
 }
 
 #[test]
@@ -119,8 +129,7 @@ fn first_fetch_waits_for_a_stream() {
 
 #[test]
 fn concurrent_streams_wait_on_one_fetch_and_success_wakes_all() {
-    let (c, starts) = cache(1, 3600);
-    assert!(is_pending(c.credentials(1, t(0))));
+    let (c, starts) = asked(3600);
     assert!(is_pending(c.credentials(2, t(0))));
     assert!(c.poll(t(0)).is_some());
     assert!(is_pending(c.credentials(3, t(0))));
@@ -130,10 +139,7 @@ fn concurrent_streams_wait_on_one_fetch_and_success_wakes_all() {
     );
     assert!(c.poll(t(0)).is_none());
     assert!(c.take_woken().is_empty());
-    assert!(c
-        .on_answer(Answer::new(Some(200), b"", t(1)))
-        .next_call()
-        .is_none());
+    assert!(answer(&c, Some(200), t(1)).is_none());
     assert_eq!(c.take_woken(), vec![1, 2, 3]);
     assert!(c.take_woken().is_empty());
     for id in 1..=3 {
@@ -149,32 +155,22 @@ fn multi_step_fetch_follows_each_call() {
     assert!(is_pending(c.credentials(7, t(0))));
     assert_eq!(c.poll(t(0)).unwrap().header(":path"), Some("/step1"));
     assert_eq!(
-        c.on_answer(Answer::new(Some(200), b"", t(0)))
-            .next_call()
-            .unwrap()
-            .header(":path"),
+        answer(&c, Some(200), t(0)).unwrap().header(":path"),
         Some("/step2")
     );
     assert!(c.take_woken().is_empty());
     assert_eq!(
-        c.on_answer(Answer::new(Some(200), b"", t(0)))
-            .next_call()
-            .unwrap()
-            .header(":path"),
+        answer(&c, Some(200), t(0)).unwrap().header(":path"),
         Some("/step3")
     );
-    assert!(c
-        .on_answer(Answer::new(Some(200), b"", t(0)))
-        .next_call()
-        .is_none());
+    assert!(answer(&c, Some(200), t(0)).is_none());
     assert_eq!(c.take_woken(), vec![7]);
     assert_eq!(c.counters(), (1, 1, 0));
 }
 
 #[test]
 fn refresh_ahead_of_expiry_without_waiting() {
-    let (c, starts) = cache(1, 3600);
-    assert!(is_pending(c.credentials(1, t(0))));
+    let (c, starts) = asked(3600);
     succeed(&c, t(0));
     assert_eq!(c.take_woken(), vec![1]);
     assert!(c.poll(t(3299)).is_none(), "not due before expiry - 5 min");
@@ -183,10 +179,7 @@ fn refresh_ahead_of_expiry_without_waiting() {
         ready(c.credentials(9, t(3301))).expiration == Some(t(3600)),
         "old creds served while refreshing"
     );
-    assert!(c
-        .on_answer(Answer::new(Some(200), b"", t(3302)))
-        .next_call()
-        .is_none());
+    assert!(answer(&c, Some(200), t(3302)).is_none());
     assert!(c.take_woken().is_empty(), "nobody waited");
     assert_eq!(
         ready(c.credentials(9, t(3303))).expiration,
@@ -197,134 +190,22 @@ fn refresh_ahead_of_expiry_without_waiting() {
 
 #[test]
 fn short_lived_credentials_use_a_quarter_of_their_lifetime() {
-    let (c, _) = cache(1, 60);
-    assert!(is_pending(c.credentials(1, t(0))));
+    let (c, _) = asked(60);
     succeed(&c, t(0));
     assert!(c.poll(t(44)).is_none());
     assert!(c.poll(t(45)).is_some());
 }
 
 #[test]
-fn failure_wakes_waiters_with_the_error_then_retries_after_backoff() {
-    let (c, _) = cache(1, 3600);
-    assert!(is_pending(c.credentials(1, t(0))));
-    assert!(c.poll(t(0)).is_some());
-    assert!(c
-        .on_answer(Answer::new(Some(403), b"", t(0)))
-        .next_call()
-        .is_none());
-    assert_eq!(c.take_woken(), vec![1]);
-    assert_eq!(
-        failed(c.credentials(1, t(0))),
-        "STS AssumeRole failed: Status Code: 403; Error Code: AccessDenied; retrying in 1 s"
-    );
-    assert!(c.poll(t(0)).is_none());
-    assert!(
-        c.poll(t(5)).is_none(),
-        "after a failure, a request starts the next fetch"
-    );
-    assert!(is_pending(c.credentials(2, t(5))));
-    assert!(c.poll(t(5)).is_some());
-    assert!(c
-        .on_answer(Answer::new(Some(200), b"", t(5)))
-        .next_call()
-        .is_none());
-    assert_eq!(c.take_woken(), vec![2]);
-    assert_eq!(c.counters(), (2, 1, 1));
-}
-
-#[test]
-fn backoff_doubles_to_30_s_and_resets_on_success() {
-    let (c, _) = cache(1, 3600);
-    let mut now = t(0);
-    for wait in [1, 2, 4, 8, 16, 30, 30] {
-        assert!(is_pending(c.credentials(1, now)));
-        assert!(c.poll(now).is_some());
-        assert!(c
-            .on_answer(Answer::new(None, b"", now))
-            .next_call()
-            .is_none());
-        let e = failed(c.credentials(1, now));
-        assert_eq!(
-            e,
-            format!("STS unreachable through cluster sts; retrying in {wait} s")
-        );
-        let almost = now + Duration::from_secs(wait) - Duration::from_millis(1);
-        assert!(failed(c.credentials(1, almost)).ends_with("retrying in 1 s"));
-        assert!(c.poll(almost).is_none());
-        now += Duration::from_secs(wait);
-    }
-    assert!(is_pending(c.credentials(1, now)));
-    succeed(&c, now);
-    // Expired later, and STS fails again: back to 1 s.
-    now += Duration::from_secs(3600);
-    assert!(is_pending(c.credentials(1, now)));
-    assert!(c.poll(now).is_some());
-    let _ = c.on_answer(Answer::new(Some(500), b"", now));
-    assert!(failed(c.credentials(1, now)).ends_with("retrying in 1 s"));
-}
-
-#[test]
-fn failed_refresh_keeps_serving_and_retries_with_backoff() {
-    let (c, _) = cache(1, 3600);
-    assert!(is_pending(c.credentials(1, t(0))));
-    succeed(&c, t(0));
-    assert!(c.poll(t(3300)).is_some());
-    let _ = c.on_answer(Answer::new(Some(403), b"", t(3300)));
-    assert!(ready(c.credentials(1, t(3300))).expiration == Some(t(3600)));
-    assert!(c.poll(t(3300)).is_none());
-    assert!(c.poll(t(3301)).is_some(), "retried after 1 s");
-    let _ = c.on_answer(Answer::new(Some(403), b"", t(3301)));
-    assert!(c.poll(t(3302)).is_none());
-    assert!(c.poll(t(3303)).is_some(), "then after 2 s");
-    // Expired while STS is down: streams get the error during the back-off.
-    let _ = c.on_answer(Answer::new(Some(403), b"", t(3596)));
-    assert!(failed(c.credentials(1, t(3597))).contains("Error Code: AccessDenied; retrying in 3 s"));
-}
-
-#[test]
-fn lost_fetch_fails_and_is_restarted() {
-    let (c, starts) = cache(1, 3600);
-    assert!(is_pending(c.credentials(1, t(0))));
-    assert!(c.poll(t(0)).is_some());
-    assert!(c.poll(t(9)).is_none(), "still within timeout + margin");
-    assert!(c.poll(t(10)).is_none(), "lost, then back-off");
-    assert_eq!(c.take_woken(), vec![1]);
-    assert!(failed(c.credentials(1, t(10))).contains("cluster sts"));
-    assert!(is_pending(c.credentials(1, t(11))));
-    assert!(c.poll(t(11)).is_some());
-    assert_eq!((starts.get(), c.counters()), (2, (2, 0, 1)));
-}
-
-#[test]
-fn dispatch_error_fails_the_fetch() {
-    let (c, _) = cache(1, 3600);
-    assert!(is_pending(c.credentials(4, t(0))));
-    assert!(c.poll(t(0)).is_some());
-    c.on_dispatch_error("dispatch to cluster sts failed: BadArgument", t(0));
-    assert_eq!(c.take_woken(), vec![4]);
-    assert_eq!(
-        failed(c.credentials(4, t(0))),
-        "dispatch to cluster sts failed: BadArgument; retrying in 1 s"
-    );
-    c.on_dispatch_error("again", t(0));
-    assert_eq!(c.counters(), (1, 0, 1), "nothing in flight: ignored");
-}
-
-#[test]
 fn stray_answer_is_ignored() {
     let (c, _) = cache(1, 3600);
-    assert!(c
-        .on_answer(Answer::new(Some(200), b"", t(0)))
-        .next_call()
-        .is_none());
+    assert!(answer(&c, Some(200), t(0)).is_none());
     assert_eq!(c.counters(), (0, 0, 0));
 }
 
 #[test]
 fn already_expired_credentials_are_a_failure() {
-    let (c, _) = cache(1, 0);
-    assert!(is_pending(c.credentials(1, t(0))));
+    let (c, _) = asked(0);
     succeed(&c, t(0));
     assert!(failed(c.credentials(1, t(0))).contains("already expired"));
     assert_eq!(c.counters(), (1, 0, 1));
@@ -357,36 +238,6 @@ fn debug_never_prints_a_secret() {
 }
 
 #[test]
-fn failed_refreshes_never_hold_the_backoff_past_expiry() {
-    let (c, _) = cache(1, 3600);
-    assert!(is_pending(c.credentials(1, t(0))));
-    succeed(&c, t(0));
-    assert_eq!(c.take_woken(), vec![1]);
-    // STS fails at every refresh attempt: 1, 2, 4, 8, 16, then 30 s apart.
-    let mut at = 3300;
-    while at < 3595 {
-        assert!(c.poll(t(at)).is_some(), "refresh attempt at {at}");
-        let _ = c.on_answer(Answer::new(Some(503), b"", t(at)));
-        assert!(ready(c.credentials(1, t(at))).expiration == Some(t(3600)));
-        let next = c.next_poll_at(t(at)).unwrap();
-        at = next.duration_since(t(0)).unwrap().as_secs();
-    }
-    assert_eq!(
-        at, 3595,
-        "the last wait ends when the held keys stop being usable"
-    );
-    // STS is back: the first stream after expiry waits for a fetch, it is not failed.
-    assert!(is_pending(c.credentials(1, t(3595))));
-    assert!(c.poll(t(3595)).is_some());
-    assert!(c
-        .on_answer(Answer::new(Some(200), b"", t(3595)))
-        .next_call()
-        .is_none());
-    assert_eq!(c.take_woken(), vec![1]);
-    assert!(ready(c.credentials(1, t(3596))).expiration == Some(t(7195)));
-}
-
-#[test]
 fn the_timer_is_needed_only_for_a_call_in_flight_a_refresh_or_a_waiting_stream() {
     let (c, _) = cache(1, 3600);
     assert_eq!(c.next_poll_at(t(0)), None, "nobody asked yet");
@@ -398,10 +249,7 @@ fn the_timer_is_needed_only_for_a_call_in_flight_a_refresh_or_a_waiting_stream()
         Some(t(10)),
         "in flight: its loss deadline"
     );
-    assert!(c
-        .on_answer(Answer::new(Some(200), b"", t(0)))
-        .next_call()
-        .is_none());
+    assert!(answer(&c, Some(200), t(0)).is_none());
     assert_eq!(
         c.next_poll_at(t(1)),
         Some(t(3300)),
@@ -412,3 +260,6 @@ fn the_timer_is_needed_only_for_a_call_in_flight_a_refresh_or_a_waiting_stream()
     assert!(matches!(static_keys.credentials(1, t(0)), Lookup::Ready(_)));
     assert_eq!(static_keys.next_poll_at(t(0)), None, "static keys: never");
 }
+
+#[path = "cache_failures_tests.rs"]
+mod failures;
