@@ -24,6 +24,10 @@ use std::time::{Duration, SystemTime};
 pub const LEASE: Duration = Duration::from_secs(10);
 /// While another root holds the lease, a root with a fetch due looks again this often.
 pub const WATCH: Duration = Duration::from_millis(25);
+/// How much later than this root's `now` another root's may be: each root
+/// reads the time once per callback, and another worker may take the lease
+/// while this root's callback runs.
+const CLOCK_SLACK: Duration = Duration::from_secs(1);
 /// Read-modify-write attempts when other roots keep writing in between.
 const WRITE_TRIES: u32 = 3;
 /// The format's version is in the key: VMs of another build with the same `vm_id` never read it.
@@ -108,7 +112,7 @@ impl SharedCredentials {
             }
         }
         // A lease longer than any root takes is not one (another clock, a forged entry).
-        let (now_ms, longest) = (to_ms(now), to_ms(now + LEASE));
+        let (now_ms, longest) = (to_ms(now), to_ms(now + LEASE + CLOCK_SLACK));
         let taken = entry
             .as_ref()
             .and_then(|e| e.lease)

@@ -101,3 +101,16 @@ fn a_cas_mismatch_means_another_root_wrote_first() {
     ));
     assert!(s.leased.get());
 }
+
+#[test]
+fn a_lease_taken_at_a_later_now_than_this_roots_is_honoured() {
+    let (_host, a, b) = two_roots();
+    // Each root reads the time once per callback: b's tick began just before
+    // a (another worker) took the lease with its own, later, reading.
+    let later = t(0) + Duration::from_millis(1);
+    let _ = a.credentials(1, later);
+    assert!(a.poll(later).is_some(), "a takes the lease");
+    let _ = b.credentials(5, t(0));
+    assert!(b.poll(t(0)).is_none(), "the lease is a's: b does not fetch");
+    assert_eq!(b.counters().0, 0);
+}
