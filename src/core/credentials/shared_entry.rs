@@ -69,6 +69,13 @@ impl Wire {
             Some(ms) => Some(from_ms(ms)?),
             None => None,
         };
+        // What this filter publishes has a refresh time exactly when it expires, and the
+        // refresh comes first: anything else would be held, never refreshed, until it expired.
+        match (c.expiration, refresh) {
+            (None, None) => {}
+            (Some(expires), Some(refresh)) if refresh <= expires => {}
+            _ => return None,
+        }
         Some((c, refresh))
     }
 }

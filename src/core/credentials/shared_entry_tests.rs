@@ -94,3 +94,27 @@ fn a_line_break_in_a_field_is_not_written() {
     };
     assert!(e.encode().is_none());
 }
+
+#[test]
+fn credentials_without_a_refresh_before_their_expiry_are_not_adopted() {
+    let read = |expires: &str, refresh: &str| {
+        let mut lines = OK;
+        (lines[7], lines[8]) = (expires, refresh);
+        Entry::decode(&entry(lines)).unwrap().creds.unwrap().read()
+    };
+    assert!(read("1700000600000", "1700000300000").is_some());
+    assert!(read("1700000600000", "1700000600000").is_some());
+    assert!(read("", "").is_some(), "credentials that never expire");
+    assert!(
+        read("1700000600000", "").is_none(),
+        "expires, never refreshed"
+    );
+    assert!(
+        read("", "1700000300000").is_none(),
+        "refreshed, never expires"
+    );
+    assert!(
+        read("1700000600000", "1700000900000").is_none(),
+        "refreshed after expiry"
+    );
+}
