@@ -17,6 +17,9 @@ One run on this machine:
                      a local reply; what any proxy-wasm filter built this way costs, before its own work
       route_floor    tools/route_floor: the request itself becomes the (unsigned) Invoke and the router
                      sends it, as the native filter does; what that other structure costs in proxy-wasm
+  * a second gateway, the same listeners with two workers, and its own Lambda double with two workers
+    (so that the double does not cap it), for wasm_content_c2 and native_c2: how each scales from one
+    worker to two (the load generator, both doubles and both gateways share the machine's cores);
   * wrk (Debian package) POSTs a small JSON body with fixed connections and duration; the cases are
     interleaved and repeated; the medians of requests/s, p50 and p99 are printed with the ratios.
 Then the figures at rest, once the Envoys above are stopped: idle CPU of Envoy without Wasm, with
@@ -48,7 +51,10 @@ from envoylab import BUFFER, FLOOR, HOST, REPO, WASM, bootstrap, cluster, cpu_ns
 BODY = json.dumps({"order": 1234, "items": ["a", "b", "c"], "customer": {"id": "c-42", "tier": "gold"}})
 SMALL_ANSWER = json.dumps({"statusCode": 200, "body": "ok", "echo": "static"})
 BIG_ANSWER = json.dumps({f"field{i}": {"id": i, "name": f"name-{i}", "tags": ["x" * 20, "y" * 20]} for i in range(24)})
-CASES = ["wasm_content", "native", "direct", "wasm_request", "wasm_vars8", "wasm_content_alone", "wasm_floor", "route_floor"]
+CASES = ["wasm_content", "native", "direct", "wasm_request", "wasm_vars8", "wasm_content_alone", "wasm_floor", "route_floor",
+         "wasm_content_c2", "native_c2"]
+# The cases run against the two-worker gateway, by the one-worker case they repeat.
+TWO_WORKERS = {"wasm_content_c2": "wasm_content", "native_c2": "native"}
 ROUTE_FLOOR = REPO / "target" / "floor" / "wasm32-wasip1" / "release" / "route_floor.wasm"
 
 
@@ -146,33 +152,41 @@ def throughput(args, cases: list[str], module: Path, tmp: Path) -> dict:
     """The wrk rounds of every case against one gateway Envoy; prints them and their medians."""
     script = tmp / "post.lua"
     script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(BODY)}\nwrk.headers["Content-Type"] = "application/json"\n')
-    double_port, double_admin, gw_admin = free_port(), free_port(), free_port()
-    ports = {c: free_port() for c in CASES}
     procs = []
+    # case -> (port, gateway pid); each gateway has every listener, measured or not
+    where: dict[str, tuple[int, int]] = {}
     try:
-        procs.append(start_envoy(double_config(double_port, double_admin), tmp, "double", double_admin, 1))
-        gw = start_envoy(gateway_config(ports, double_port, gw_admin, module, FLOOR), tmp, "gateway", gw_admin, 1)
-        procs.append(gw)
+        for workers in (1, 2) if any(c in TWO_WORKERS for c in cases) else (1,):
+            double_port, double_admin, gw_admin = free_port(), free_port(), free_port()
+            ports = {c: free_port() for c in CASES if c not in TWO_WORKERS}
+            procs.append(start_envoy(double_config(double_port, double_admin), tmp, f"double_c{workers}", double_admin, workers))
+            gw = start_envoy(gateway_config(ports, double_port, gw_admin, module, FLOOR), tmp, f"gateway_c{workers}", gw_admin, workers)
+            procs.append(gw)
+            for c in cases:
+                one = TWO_WORKERS.get(c)
+                if (workers == 1 and one is None) or (workers == 2 and one is not None):
+                    where[c] = (ports[one or c], gw.pid)
         for c in cases:
-            check(ports[c])
+            check(where[c][0])
         for c in cases:  # warm-up
-            wrk(ports[c], 2, args.connections, script, gw.pid)
-        rss_before = rss_kb(gw.pid)
+            wrk(where[c][0], 2, args.connections, script, where[c][1])
+        gw_pid = where["wasm_content"][1]
+        rss_before = rss_kb(gw_pid)
         results = {c: [] for c in cases}
         total = 0
         for r in range(args.rounds):
             order = cases[r % len(cases):] + cases[: r % len(cases)]
             for c in order:
-                res = wrk(ports[c], args.duration, args.connections, script, gw.pid)
+                res = wrk(where[c][0], args.duration, args.connections, script, where[c][1])
                 total += int(res["rps"] * args.duration)
                 results[c].append(res)
                 print(f"round {r + 1} {c:18s} {res['rps']:9.0f} req/s  p50 {res['p50']:.3f} ms  p99 {res['p99']:.3f} ms  gateway CPU {res['cpu_us']:.1f} us/req  non-2xx {res['non2xx']}", flush=True)
-        rss_after = rss_kb(gw.pid)
+        rss_after = rss_kb(gw_pid)
     finally:
         for p in procs:
             stop_envoy(p)
     summary = {c: {k: statistics.median(x[k] for x in results[c]) for k in ("rps", "p50", "p99", "cpu_us")} for c in cases}
-    print(f"\nmedians over {args.rounds} rounds, {args.duration} s each, {args.connections} connections, 1 Envoy worker:")
+    print(f"\nmedians over {args.rounds} rounds, {args.duration} s each, {args.connections} connections, 1 Envoy worker (*_c2: 2):")
     print(f"{'case':18s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s} {'CPU us/req':>10s}")
     for c in cases:
         s = summary[c]
@@ -183,9 +197,14 @@ def throughput(args, cases: list[str], module: Path, tmp: Path) -> dict:
         "a/b p99": a["p99"] / b["p99"],
         "a/c throughput": a["rps"] / d["rps"],
         "b/a gateway CPU per request": b["cpu_us"] / a["cpu_us"],
+        "filter CPU over the floor, us": a["cpu_us"] - summary["wasm_floor"]["cpu_us"] if "wasm_floor" in summary else float("nan"),
+        "wasm_request/b throughput": summary["wasm_request"]["rps"] / b["rps"] if "wasm_request" in summary else float("nan"),
     }
+    for two, one in TWO_WORKERS.items():
+        if two in summary:
+            ratios[f"{one}: 2 workers / 1 throughput"] = summary[two]["rps"] / summary[one]["rps"]
     for k, v in ratios.items():
-        print(f"{k:27s} {v:.2f}")
+        print(f"{k:38s} {v:.2f}")
     print(f"gateway RSS: {rss_before} kB before, {rss_after} kB after ~{total} requests")
     return {"summary": summary, "ratios": ratios, "rounds": results, "rss_kb": [rss_before, rss_after]}
 

@@ -220,6 +220,9 @@ impl Stream {
             self.host.set_filter_state(&var.name, &header_safe(&value));
             self.attributes.borrow_mut().push((var.name.clone(), value));
         }
+        // The variables' view of the answer ends here: the body below then
+        // moves into the reply instead of being copied.
+        drop(lambda);
         if !self.cfg.send_to_consumer {
             return self.finish(End::Continue);
         }

@@ -2,29 +2,18 @@
 //! nothing else. The difference between this and the real filter is what
 //! signing, templates, answer checks, metrics and filter state cost.
 
-use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{Action, ContextType, LogLevel};
+use proxy_wasm::traits::{Context, HttpContext};
+use proxy_wasm::types::Action;
 use std::time::Duration;
 
+#[path = "../../floor_root.rs"]
+mod floor_root;
+
 proxy_wasm::main! {{
-    proxy_wasm::set_log_level(LogLevel::Warn);
-    proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root) });
+    floor_root::start::<Floor>();
 }}
 
-struct Root;
-
-impl Context for Root {}
-
-impl RootContext for Root {
-    fn get_type(&self) -> Option<ContextType> {
-        Some(ContextType::HttpContext)
-    }
-
-    fn create_http_context(&self, _id: u32) -> Option<Box<dyn HttpContext>> {
-        Some(Box::new(Floor))
-    }
-}
-
+#[derive(Default)]
 struct Floor;
 
 impl Context for Floor {

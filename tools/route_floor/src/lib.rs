@@ -3,28 +3,17 @@
 //! that the held headers still let the body through). Compared with
 //! tools/callout_floor, it tells whether that structure would be cheaper.
 
-use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{Action, ContextType, LogLevel};
+use proxy_wasm::traits::{Context, HttpContext};
+use proxy_wasm::types::Action;
+
+#[path = "../../floor_root.rs"]
+mod floor_root;
 
 proxy_wasm::main! {{
-    proxy_wasm::set_log_level(LogLevel::Warn);
-    proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root) });
+    floor_root::start::<RouteFloor>();
 }}
 
-struct Root;
-
-impl Context for Root {}
-
-impl RootContext for Root {
-    fn get_type(&self) -> Option<ContextType> {
-        Some(ContextType::HttpContext)
-    }
-
-    fn create_http_context(&self, _id: u32) -> Option<Box<dyn HttpContext>> {
-        Some(Box::new(RouteFloor))
-    }
-}
-
+#[derive(Default)]
 struct RouteFloor;
 
 impl Context for RouteFloor {}
