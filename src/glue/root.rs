@@ -16,6 +16,7 @@ use crate::core::stream::Stream;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::ContextType;
 use std::cell::RefCell;
+use std::hash::BuildHasher;
 use std::rc::Rc;
 
 thread_local! {
@@ -129,12 +130,10 @@ impl RootContext for PolicyRoot {
         let host: Rc<dyn Host> = self.host.clone();
         let fp = fingerprint(&cfg.credentials, &cfg.target.region);
         if let Some(fp) = fp.filter(|_| cfg.credentials.share) {
-            // Tells this root's lease from the other roots' (their ids repeat from VM to VM).
-            let nanos = host
-                .now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default();
-            let owner = (u64::from(self.id) << 32) ^ (nanos.as_nanos() as u64);
+            // Tells this root's lease from the other roots'. Context ids repeat from VM to VM
+            // and two workers may configure within one tick of a coarse clock: the owner is
+            // drawn from the VM's random keys (WASI `random_get`, as every `HashMap` of the VM).
+            let owner = std::hash::RandomState::new().hash_one((self.id, host.now()));
             cache = cache.with_shared(SharedCredentials::new(host.clone(), fp, owner));
         }
         let cache = Rc::new(cache);

@@ -11,7 +11,7 @@
 //! the lease expires. The entry and its encoding: `shared_entry.rs`.
 
 use crate::core::credentials::shared_entry::{from_ms, to_ms, Entry, Lease, Wire};
-use crate::core::host::{Host, SharedDataError};
+use crate::core::host::{Host, LogLevel, SharedDataError};
 use crate::core::secret::Credentials;
 use std::cell::Cell;
 use std::fmt;
@@ -29,7 +29,7 @@ pub const WATCH: Duration = Duration::from_millis(25);
 /// while this root's callback runs.
 const CLOCK_SLACK: Duration = Duration::from_secs(1);
 /// Read-modify-write attempts when other roots keep writing in between.
-const WRITE_TRIES: u32 = 3;
+const WRITE_TRIES: u32 = 16;
 /// The format's version is in the key: VMs of another build with the same `vm_id` never read it.
 const KEY_PREFIX: &str = "aws_lambda.credentials.v1.";
 
@@ -177,6 +177,14 @@ impl SharedCredentials {
                 _ => return,
             }
         }
+        // Every try met another root's write: this root's lease (if any) stays until it
+        // expires, and the roots waiting on it fetch then.
+        self.host.log(
+            LogLevel::Warn,
+            &format!(
+                "aws-lambda: the shared credentials entry changed under each of {WRITE_TRIES} writes: not updated"
+            ),
+        );
     }
 
     fn empty(&self) -> Entry {

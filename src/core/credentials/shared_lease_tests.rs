@@ -114,3 +114,28 @@ fn a_lease_taken_at_a_later_now_than_this_roots_is_honoured() {
     assert!(b.poll(t(0)).is_none(), "the lease is a's: b does not fetch");
     assert_eq!(b.counters().0, 0);
 }
+
+#[test]
+fn a_write_that_keeps_meeting_other_writes_gives_up_with_a_warning() {
+    let host = Rc::new(FakeHost::default());
+    let s = SharedCredentials::new(host.clone(), fp(), 1);
+    s.ensure();
+    let (entry, cas) = s.read().unwrap();
+    assert!(matches!(
+        s.decide(entry, cas, t(0), false, &|_| true),
+        Turn::Fetch
+    ));
+    host.shared_data_contended.set(true);
+    s.release();
+    let logs = host.logs.borrow();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    assert!(
+        logs[0].contains("changed under each of 16 writes"),
+        "{logs:?}"
+    );
+    let (entry, _) = s.read().unwrap();
+    assert!(
+        entry.unwrap().lease.is_some_and(|l| l.owner == 1),
+        "the lease stays until it expires"
+    );
+}

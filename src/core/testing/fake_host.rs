@@ -46,6 +46,8 @@ pub struct FakeHost {
     pub timers: RefCell<Vec<Option<Duration>>>,
     /// Shared data as Envoy keeps it: value and CAS by key (the CAS grows with each write).
     pub shared_data: RefCell<HashMap<String, (Vec<u8>, u32)>>,
+    /// Another root writes between each read and write: every write with a CAS mismatches.
+    pub shared_data_contended: Cell<bool>,
 }
 
 impl Default for FakeHost {
@@ -75,6 +77,7 @@ impl Default for FakeHost {
             entered: RefCell::default(),
             timers: RefCell::default(),
             shared_data: RefCell::default(),
+            shared_data_contended: Cell::new(false),
         }
     }
 }
@@ -211,7 +214,7 @@ impl Host for FakeHost {
     fn set_shared_data(&self, key: &str, value: &[u8], cas: u32) -> Result<(), SharedDataError> {
         let mut data = self.shared_data.borrow_mut();
         let held = data.get(key).map_or(0, |(_, c)| *c);
-        if cas != 0 && held != 0 && cas != held {
+        if cas != 0 && held != 0 && (cas != held || self.shared_data_contended.get()) {
             return Err(SharedDataError::CasMismatch);
         }
         data.insert(key.to_string(), (value.to_vec(), held + 1));
