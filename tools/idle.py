@@ -83,7 +83,9 @@ def plugin_config(creds: str, world, i: int, max_attempts: int | None, payload: 
     if creds in ("static", "role"):
         cfg.update(accessKey=world.access_key, secretKey=world.secret_key)
     if creds == "role":
-        cfg.update(roleArn=world.role_arn, roleSessionName=f"idle-{i}", stsCluster="sts", stsEndpoint=world.endpoint)
+        # One role for every instance, as one function per route behind one gateway would have:
+        # the instances share one fetch per process (the shared-data entry).
+        cfg.update(roleArn=world.role_arn, roleSessionName="idle", stsCluster="sts", stsEndpoint=world.endpoint)
     if max_attempts is not None:
         cfg["maxAttempts"] = max_attempts
     return cfg
