@@ -7,4 +7,4 @@ pub(crate) mod sigv4;
 mod sigv4_text;
 pub mod target;
 
-pub(crate) use sigv4_text::UNRESERVED;
+pub(crate) use sigv4_text::{push_hex, UNRESERVED};

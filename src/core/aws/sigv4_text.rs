@@ -9,7 +9,7 @@ pub(super) const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
 /// Lowercase hex of a 32-byte digest, without the formatting machinery.
-pub(super) fn push_hex(out: &mut String, digest: &[u8]) {
+pub(crate) fn push_hex(out: &mut String, digest: &[u8]) {
     let mut buf = [0u8; 64];
     // Only ASCII hex digits were written: the conversion cannot fail.
     out.push_str(std::str::from_utf8(hex_into(&mut buf, digest)).unwrap_or_default());

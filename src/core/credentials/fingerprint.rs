@@ -1,5 +1,6 @@
 //! Which roots may share credentials: a digest of the settings that decide them.
 
+use crate::core::aws::push_hex;
 use crate::core::credentials::chain::CredentialsConfig;
 use crate::core::secret::Secret;
 use sha2::{Digest, Sha256};
@@ -58,8 +59,11 @@ pub fn fingerprint(cfg: &CredentialsConfig, region: &str) -> Option<String> {
             digest.update(part);
         }
     }
-    let sum = digest.finalize();
-    Some(sum.iter().take(16).map(|b| format!("{b:02x}")).collect())
+    // The first 16 bytes of the digest, in hex, are the key.
+    let mut key = String::with_capacity(64);
+    push_hex(&mut key, &digest.finalize());
+    key.truncate(32);
+    Some(key)
 }
 
 /// A secret's text for the digest ("" when unset).
