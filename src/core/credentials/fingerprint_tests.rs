@@ -26,6 +26,11 @@ fn the_fingerprint_changes_with_every_setting_and_only_then() {
     let region = "us-east-1";
     let of = |c: &CredentialsConfig, r: &str| fingerprint(c, r).unwrap();
     assert_eq!(of(&base, region), of(&base.clone(), region));
+    let key = of(&base, region);
+    assert!(
+        key.len() == 32 && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+        "16 bytes of the digest in lowercase hex: {key}"
+    );
     let mut quiet = base.clone();
     quiet.share = false;
     quiet.base_source = "environment";
