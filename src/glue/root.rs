@@ -128,8 +128,12 @@ impl RootContext for PolicyRoot {
         );
         let mut cache = CredentialCache::new(cfg.credentials.base.clone().map(Rc::new), fetcher);
         let host: Rc<dyn Host> = self.host.clone();
-        let fp = fingerprint(&cfg.credentials, &cfg.target.region);
-        if let Some(fp) = fp.filter(|_| cfg.credentials.share) {
+        // The digest is taken only when the instance shares (`shareCredentials`).
+        let fp = match cfg.credentials.share {
+            true => fingerprint(&cfg.credentials, &cfg.target.region),
+            false => None,
+        };
+        if let Some(fp) = fp {
             // Tells this root's lease from the other roots'. Context ids repeat from VM to VM
             // and two workers may configure within one tick of a coarse clock: the owner is
             // drawn from the VM's random keys (WASI `random_get`, as every `HashMap` of the VM).

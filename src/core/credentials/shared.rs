@@ -55,8 +55,8 @@ pub struct SharedCredentials {
 }
 
 impl SharedCredentials {
-    /// `fingerprint` from [`fingerprint`](super::fingerprint::fingerprint); `owner` should differ between roots
-    /// (the glue mixes the root's id with the time it was configured).
+    /// `fingerprint` from [`fingerprint`](super::fingerprint::fingerprint); `owner` must differ between
+    /// the roots of the process (the glue draws it from the VM's random keys).
     pub fn new(host: Rc<dyn Host>, fingerprint: String, owner: u64) -> Self {
         SharedCredentials {
             host,
