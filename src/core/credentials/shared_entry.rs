@@ -60,15 +60,11 @@ impl Wire {
         if self.id.is_empty() || self.secret.is_empty() {
             return None;
         }
+        // An unset time stays unset; one past what `SystemTime` holds spoils the entry.
+        let at = |ms: Option<u64>| ms.map_or(Some(None), |ms| from_ms(ms).map(Some));
         let mut c = Credentials::new(self.id.as_str(), self.secret.as_str(), self.token.clone());
-        c.expiration = match self.expires_ms {
-            Some(ms) => Some(from_ms(ms)?),
-            None => None,
-        };
-        let refresh = match self.refresh_ms {
-            Some(ms) => Some(from_ms(ms)?),
-            None => None,
-        };
+        c.expiration = at(self.expires_ms)?;
+        let refresh = at(self.refresh_ms)?;
         // What this filter publishes has a refresh time exactly when it expires, and the
         // refresh comes first: anything else would be held, never refreshed, until it expired.
         match (c.expiration, refresh) {
