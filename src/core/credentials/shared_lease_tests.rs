@@ -84,10 +84,7 @@ fn a_root_that_goes_away_mid_fetch_gives_the_lease_back() {
 
 #[test]
 fn a_cas_mismatch_means_another_root_wrote_first() {
-    let host = Rc::new(FakeHost::default());
-    let s = SharedCredentials::new(host.clone(), fp(), 1);
-    s.ensure();
-    let (entry, cas) = s.read().unwrap();
+    let (host, s, entry, cas) = one_entry();
     // Another root writes between this root's read and its write.
     let (bytes, _) = host.get_shared_data(&entry_key()).unwrap();
     host.set_shared_data(&entry_key(), &bytes, cas).unwrap();
@@ -117,10 +114,7 @@ fn a_lease_taken_at_a_later_now_than_this_roots_is_honoured() {
 
 #[test]
 fn a_write_that_keeps_meeting_other_writes_gives_up_with_a_warning() {
-    let host = Rc::new(FakeHost::default());
-    let s = SharedCredentials::new(host.clone(), fp(), 1);
-    s.ensure();
-    let (entry, cas) = s.read().unwrap();
+    let (host, s, entry, cas) = one_entry();
     assert!(matches!(
         s.decide(entry, cas, t(0), false, &|_| true),
         Turn::Fetch

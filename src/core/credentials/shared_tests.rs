@@ -56,6 +56,15 @@ fn root(host: &Rc<FakeHost>, fp: &str, owner: u64, key: &'static str) -> Credent
     CredentialCache::new(None, Some(Box::new(fetch))).with_shared(shared)
 }
 
+/// One root's shared entry, created as configuration creates it, with its current read.
+fn one_entry() -> (Rc<FakeHost>, SharedCredentials, Option<Entry>, u32) {
+    let host = Rc::new(FakeHost::default());
+    let s = SharedCredentials::new(host.clone(), fp(), 1);
+    s.ensure();
+    let (entry, cas) = s.read().unwrap();
+    (host, s, entry, cas)
+}
+
 fn two_roots() -> (Rc<FakeHost>, CredentialCache, CredentialCache) {
     let host = Rc::new(FakeHost::default());
     let a = root(&host, &fp(), 1, "ASIAFIRST");
