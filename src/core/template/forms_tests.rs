@@ -261,3 +261,31 @@ fn blocks_inside_json_strings_are_counted() {
     assert_eq!(count(r#"plain "{#s}" text"#), 0, "not JSON");
     assert_eq!(count(r#"{#request.content}"#), 0);
 }
+
+/// The same answer text in a new string (the next request's answer) is
+/// parsed once and then matched by pointer: its later queries compare no text.
+#[test]
+fn json_path_document_is_rekeyed_to_an_equal_new_answer() {
+    use super::eval::last_document_is;
+    use super::{Root, Value};
+    use std::rc::Rc;
+    struct Doc(Rc<str>);
+    impl Root for Doc {
+        fn lookup(&self, _name: &str) -> Option<Value> {
+            Some(Value::Str(self.0.clone()))
+        }
+    }
+    let t = Template::compile("{#jsonPath(#doc, '$.a')}").unwrap();
+    let first: Rc<str> = Rc::from(r#"{"a":1}"#);
+    let second: Rc<str> = Rc::from(r#"{"a":1}"#);
+    assert_eq!(t.render(&Doc(first.clone())).unwrap(), "1");
+    assert!(last_document_is(&first));
+    assert_eq!(t.render(&Doc(second.clone())).unwrap(), "1");
+    assert!(
+        last_document_is(&second),
+        "an equal text takes over the key"
+    );
+    let other: Rc<str> = Rc::from(r#"{"a":2}"#);
+    assert_eq!(t.render(&Doc(other.clone())).unwrap(), "2");
+    assert!(last_document_is(&other));
+}
