@@ -69,6 +69,8 @@ bench: build venv
 	  node tools/v8_bench.mjs "$$exe" --warm-up-time 1 --measurement-time 3; \
 	else echo "Node.js 20 or later not found: the micro-benchmarks in V8 are skipped"; fi
 	$(PY) tools/bench.py
+	@if command -v valgrind >/dev/null; then $(PY) tools/instructions.py; \
+	else echo "valgrind not found (apt-get install valgrind): the instruction counts are skipped"; fi
 
 soak: build venv
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Instructions a request costs the gateway, counted by valgrind (callgrind): the figure of `make bench`
+that does not drift with the machine.
+
+The gateway of tools/bench.py (one worker, one listener per case, the same Lambda double) runs under
+`valgrind --tool=callgrind`, counting nothing until every case is warm; then, for each case in turn,
+the counters are zeroed, `--requests` POSTs of bench.py's body are sent over 4 keep-alive connections,
+and the counts are dumped. Every thread of the gateway is counted (the worker, the main thread, the
+callouts' connections), user space only: what the kernel does for a request is not in these figures.
+The same build, run twice, gives the same counts to within 0.5 %, whatever else the machine does.
+
+Besides the total, each case's count is split by where the code lives: `wasm` is the code V8
+generated at run time (this module's functions, compiled by TurboFan, and the wrappers around its
+host calls), `envoy` the Envoy binary (Envoy's C++, V8's runtime and builtins: the host calls' work),
+`libc` the C library (memcpy, malloc). valgrind names no function in Envoy's stripped binary.
+
+A count is not a time: V8's code and the host-call transitions run at fewer instructions per cycle
+than Envoy's own C++ on this machine (tools/bench.py's CPU figures are the times). Counts say where
+work is and whether a change removed some; the times say what it costs.
+
+Usage: tools/instructions.py [--requests 1000] [--cases wasm_content,wasm_floor,...] [--module M]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import bench
+from envoylab import FLOOR, HOST, WASM, die_with_parent, envoy_bin, free_port, start_envoy, stop_envoy, wait_ready
+
+DEFAULT_CASES = ["wasm_content", "wasm_floor", "wasm_request", "native", "route_floor", "direct", "wasm_vars8"]
+CONNECTIONS = 4
+
+
+def post_many(port: int, n: int) -> int:
+    """`n` POSTs of bench.BODY over CONNECTIONS keep-alive connections; how many answered 200."""
+    ok = [0] * CONNECTIONS
+
+    def one(i: int) -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=60)
+        for _ in range(n // CONNECTIONS + (1 if i < n % CONNECTIONS else 0)):
+            conn.request("POST", "/invoke", body=bench.BODY, headers={"content-type": "application/json"})
+            r = conn.getresponse()
+            r.read()
+            ok[i] += r.status == 200
+        conn.close()
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(CONNECTIONS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(ok)
+
+
+def control(pid: int, *args: str) -> None:
+    subprocess.run(["callgrind_control", *args, str(pid)], check=True, capture_output=True, timeout=120)
+
+
+def split(dump: Path) -> dict:
+    """The dump's instructions, in total and by where the code lives (see the module's doc)."""
+    out = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", str(dump)],
+                         capture_output=True, text=True, check=True).stdout
+    parts = {"wasm": 0, "envoy": 0, "libc": 0, "other": 0}
+    for line in out.splitlines():
+        m = re.match(r"\s*([\d,]+)\s+(?:\([^)]*\)\s+)?(\S.*)$", line)
+        if not m or "PROGRAM TOTALS" in line:
+            continue
+        count, where = int(m.group(1).replace(",", "")), m.group(2)
+        unknown = re.match(r"\?\?\?:0x([0-9a-f]+) \[\?\?\?\]", where)
+        if unknown:
+            # V8's generated code sits far above the binary; below it, Envoy remaps part of its
+            # own text (valgrind then sees no file behind it).
+            parts["wasm" if int(unknown.group(1), 16) > 1 << 32 else "envoy"] += count
+        elif "/envoy/_bin/envoy" in where:
+            parts["envoy"] += count
+        elif "libc.so" in where:
+            parts["libc"] += count
+        else:
+            parts["other"] += count
+    total = next(int(line.split()[1]) for line in dump.read_text().splitlines() if line.startswith("totals:"))
+    return {"total": total, **parts}
+
+
+def measure(cases: list[str], requests: int, module: Path, tmp: Path) -> dict:
+    double_port, double_admin, gw_admin = free_port(), free_port(), free_port()
+    ports = {c: free_port() for c in bench.CASES if c not in bench.TWO_WORKERS}
+    double = start_envoy(bench.double_config(double_port, double_admin), tmp, "double", double_admin)
+    cfg = tmp / "gateway.json"
+    cfg.write_text(__import__("json").dumps(bench.gateway_config(ports, double_port, gw_admin, module, FLOOR)))
+    out = tmp / "callgrind.out"
+    with open(tmp / "gateway.console", "w") as console:
+        gw = subprocess.Popen(
+            ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
+             envoy_bin(), "-c", str(cfg), "--concurrency", "1", "--use-dynamic-base-id", "-l", "warning",
+             "--log-path", str(tmp / "gateway.log")],
+            stdout=console, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
+    results = {}
+    try:
+        trouble = wait_ready(gw, gw_admin, "gateway (valgrind)", tmp / "gateway.log", timeout=600)
+        if trouble:
+            sys.exit(trouble)
+        for c in cases:
+            if post_many(ports[c], 300) != 300:
+                sys.exit(f"{c}: not every warm-up request answered 200; see {tmp}")
+        control(gw.pid, "-i", "on")
+        for i, c in enumerate(cases, 1):
+            control(gw.pid, "-z")
+            ok = post_many(ports[c], requests)
+            control(gw.pid, "-d", c)
+            if ok != requests:
+                sys.exit(f"{c}: {requests - ok} of {requests} requests did not answer 200")
+            per = {k: v / requests for k, v in split(Path(f"{out}.{i}")).items()}
+            results[c] = per
+            print(f"{c:18s} {per['total'] / 1000:8.1f} k instructions a request", flush=True)
+        control(gw.pid, "-i", "off")
+    finally:
+        stop_envoy(gw, timeout=60)
+        stop_envoy(double)
+    return results
+
+
+def report(results: dict) -> dict:
+    cols = ["total", "wasm", "envoy", "libc"]
+    print("\ninstructions a request (thousands), user space, all gateway threads:")
+    print(f"{'case':18s}" + "".join(f"{c:>13s}" for c in cols))
+    for case, r in results.items():
+        print(f"{case:18s}" + "".join(f"{r[c] / 1000:13.1f}" for c in cols))
+    figures = {}
+    if "wasm_content" in results and "wasm_floor" in results:
+        a, f = results["wasm_content"], results["wasm_floor"]
+        figures["wasm_content over wasm_floor, k instructions"] = (a["total"] - f["total"]) / 1000
+        figures["wasm_content over wasm_floor, fraction of the floor"] = (a["total"] - f["total"]) / f["total"]
+        for c in cols[1:]:
+            figures[f"  of which {c}, k"] = (a[c] - f[c]) / 1000
+    if "wasm_request" in results and "native" in results:
+        figures["wasm_request / native, instructions"] = results["wasm_request"]["total"] / results["native"]["total"]
+    if "wasm_content" in results and "native" in results:
+        figures["wasm_content / native, instructions"] = results["wasm_content"]["total"] / results["native"]["total"]
+    for k, v in figures.items():
+        print(f"{k:52s} {v:.2f}")
+    return figures
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=1000)
+    ap.add_argument("--cases", default=",".join(DEFAULT_CASES))
+    ap.add_argument("--module", default=str(WASM))
+    args = ap.parse_args()
+    for tool in ("valgrind", "callgrind_control", "callgrind_annotate"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} not found (apt-get install valgrind)")
+    cases = args.cases.split(",")
+    unknown = [c for c in cases if c not in bench.CASES or c in bench.TWO_WORKERS]
+    if unknown:
+        sys.exit(f"unknown or two-worker cases: {unknown}")
+    tmp = Path(tempfile.mkdtemp(prefix="instructions-"))
+    started = time.time()
+    results = measure(cases, args.requests, Path(args.module), tmp)
+    report(results)
+    print(f"({time.time() - started:.0f} s; valgrind's files in {tmp})")
+
+
+if __name__ == "__main__":
+    main()
