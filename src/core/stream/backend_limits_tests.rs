@@ -80,6 +80,41 @@ fn no_warning_while_the_upstream_request_has_not_started() {
         .any(|l| l.contains("envoy.filters.http.buffer")));
 }
 
+/// The check is a host call on every stream's way: it runs on the 1st, 2nd,
+/// 4th, 8th… REQUEST_CONTENT stream of the VM, and still finds a route that
+/// sends the headers on later.
+#[test]
+fn the_upstream_check_reads_on_the_powers_of_two_streams_only() {
+    let cfg = r#"{"function":"api","scope":"REQUEST_CONTENT","payload":"{#request.content}"}"#;
+    let warned = |f: &FakeHost| {
+        f.logs
+            .borrow()
+            .iter()
+            .any(|l| l.contains("envoy.filters.http.buffer"))
+    };
+    let mut reads = Vec::new();
+    for n in 1..=100u32 {
+        // From the 10th stream on, the headers have gone upstream.
+        let host = posted(b"abc", "text/plain");
+        let host = if n >= 10 {
+            started_upstream(host)
+        } else {
+            host
+        };
+        let (mut s, f) = stream(cfg, host);
+        send_body(&mut s, 3);
+        if f.property_reads
+            .borrow()
+            .iter()
+            .any(|p| p == "upstream.address")
+        {
+            reads.push(n);
+        }
+        assert_eq!(warned(&f), n == 16, "stream {n}");
+    }
+    assert_eq!(reads, [1, 2, 4, 8, 16], "read until it warned, then never");
+}
+
 #[test]
 fn event_formats_refuse_request_and_response_scopes_and_a_payload() {
     let env = |_: &str| None;

@@ -22,6 +22,8 @@ pub struct FakeHost {
     pub response_body: Vec<u8>,
     /// Attributes and filter state the host knows, by path joined with `.`.
     pub properties: Vec<(String, Vec<u8>)>,
+    /// Every property path read, in order.
+    pub property_reads: RefCell<Vec<String>>,
     pub now: Cell<SystemTime>,
     /// The token the next dispatch returns; `token_step` is added after each.
     pub token: Cell<u32>,
@@ -59,6 +61,7 @@ impl Default for FakeHost {
             request_body: Vec::new(),
             response_body: Vec::new(),
             properties: Vec::new(),
+            property_reads: RefCell::default(),
             now: Cell::new(at(T0)),
             token: Cell::new(7),
             token_step: 0,
@@ -143,6 +146,7 @@ impl Host for FakeHost {
     }
     fn property(&self, path: &[&str]) -> Option<Vec<u8>> {
         let key = path.join(".");
+        self.property_reads.borrow_mut().push(key.clone());
         self.properties
             .iter()
             .find(|(k, _)| *k == key)
