@@ -18,13 +18,17 @@ A count is not a time: V8's code and the host-call transitions run at fewer inst
 than Envoy's own C++ on this machine (tools/bench.py's CPU figures are the times). Counts say where
 work is and whether a change removed some; the times say what it costs.
 
-Usage: tools/instructions.py [--requests 1000] [--cases wasm_content,wasm_floor,...] [--module M]
+With tools/bench.py's output of the same build at hand (`make bench` runs this after it), each case's
+gateway CPU time a request is divided by its count: the CPU time an instruction took in that run.
+
+Usage: tools/instructions.py [--requests 1000] [--cases wasm_content,wasm_floor,...] [--module M] [--bench FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import re
 import shutil
 import subprocess
@@ -35,7 +39,7 @@ import time
 from pathlib import Path
 
 import bench
-from envoylab import FLOOR, HOST, WASM, die_with_parent, envoy_bin, free_port, start_envoy, stop_envoy, wait_ready
+from envoylab import FLOOR, HOST, REPO, WASM, die_with_parent, envoy_bin, free_port, start_envoy, stop_envoy, wait_ready
 
 DEFAULT_CASES = ["wasm_content", "wasm_floor", "wasm_request", "native", "route_floor", "direct", "wasm_vars8"]
 CONNECTIONS = 4
@@ -96,7 +100,7 @@ def measure(cases: list[str], requests: int, module: Path, tmp: Path) -> dict:
     ports = {c: free_port() for c in bench.CASES if c not in bench.TWO_WORKERS}
     double = start_envoy(bench.double_config(double_port, double_admin), tmp, "double", double_admin)
     cfg = tmp / "gateway.json"
-    cfg.write_text(__import__("json").dumps(bench.gateway_config(ports, double_port, gw_admin, module, FLOOR)))
+    cfg.write_text(json.dumps(bench.gateway_config(ports, double_port, gw_admin, module, FLOOR)))
     out = tmp / "callgrind.out"
     with open(tmp / "gateway.console", "w") as console:
         gw = subprocess.Popen(
@@ -129,12 +133,15 @@ def measure(cases: list[str], requests: int, module: Path, tmp: Path) -> dict:
     return results
 
 
-def report(results: dict) -> dict:
+def report(results: dict, cpu_us: dict) -> dict:
+    """Prints the counts; with `cpu_us` (a case's gateway CPU a request, from tools/bench.py's last run),
+    also the CPU time each instruction took there."""
     cols = ["total", "wasm", "envoy", "libc"]
     print("\ninstructions a request (thousands), user space, all gateway threads:")
-    print(f"{'case':18s}" + "".join(f"{c:>13s}" for c in cols))
+    print(f"{'case':18s}" + "".join(f"{c:>13s}" for c in cols) + ("   ns/instruction (bench.json)" if cpu_us else ""))
     for case, r in results.items():
-        print(f"{case:18s}" + "".join(f"{r[c] / 1000:13.1f}" for c in cols))
+        ns = f"{cpu_us[case] * 1000 / r['total']:16.3f}" if case in cpu_us else ""
+        print(f"{case:18s}" + "".join(f"{r[c] / 1000:13.1f}" for c in cols) + ns)
     figures = {}
     if "wasm_content" in results and "wasm_floor" in results:
         a, f = results["wasm_content"], results["wasm_floor"]
@@ -151,9 +158,19 @@ def report(results: dict) -> dict:
     return figures
 
 
+def bench_cpu(path: Path) -> dict:
+    """Each case's gateway CPU µs a request in tools/bench.py's output, if there is one."""
+    try:
+        return {c: s["cpu_us"] for c, s in json.loads(path.read_text())["summary"].items()}
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=1000)
+    ap.add_argument("--bench", default=str(REPO / "target" / "bench.json"),
+                    help="tools/bench.py's output, for the CPU time an instruction took (default: make bench's)")
     ap.add_argument("--cases", default=",".join(DEFAULT_CASES))
     ap.add_argument("--module", default=str(WASM))
     args = ap.parse_args()
@@ -167,7 +184,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="instructions-"))
     started = time.time()
     results = measure(cases, args.requests, Path(args.module), tmp)
-    report(results)
+    report(results, bench_cpu(Path(args.bench)))
     print(f"({time.time() - started:.0f} s; valgrind's files in {tmp})")
 
 
