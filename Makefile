@@ -18,6 +18,8 @@ target:
 # module works the same. CI installs it (.ci/run). `-O1`, not `-Oz`: the module is about 4 % larger,
 # and V8 needs less memory per VM for it (BENCHMARKS.md, "Memory per VM"); -O1 inlines nothing
 # into its only caller, so none of the giant functions that cost V8 more memory to compile.
+# Passes that make it smaller still (--merge-similar-functions, --dae-optimizing, inlining the
+# functions of up to 10 bytes) raised V8's memory in the same measurements: bytes are only a proxy.
 WASM_OPT_FLAGS := -O1 --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
                   --enable-nontrapping-float-to-int
 

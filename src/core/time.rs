@@ -41,6 +41,12 @@ impl Civil {
     }
 }
 
+/// Whole milliseconds, saturating at `u64::MAX`: what logs and filter state print. A `u128`
+/// (`Duration::as_millis`) would bring 128-bit formatting and division into the module.
+pub fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
 /// `YYYYMMDDTHHMMSSZ` from a UNIX time (UTC), without a date crate.
 pub fn amz_date(time: SystemTime) -> String {
     let secs = time

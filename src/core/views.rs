@@ -213,12 +213,11 @@ impl Object for Attributes {
     }
 
     fn to_json(&self) -> serde_json::Value {
-        serde_json::Value::Object(
-            self.own
-                .borrow()
-                .iter()
-                .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
-                .collect(),
-        )
+        // The last value of a name wins, as in `get`.
+        let mut o = serde_json::Map::new();
+        for (k, v) in self.own.borrow().iter() {
+            o.insert(k.clone(), serde_json::Value::from(v.as_str()));
+        }
+        serde_json::Value::Object(o)
     }
 }

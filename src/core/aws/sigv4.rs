@@ -109,10 +109,13 @@ impl Prepared {
         canonical.push('\n');
         push_canonical_uri_and_query(&mut canonical, path, query);
 
+        // Sorted by name (equal names in their order) as they are inserted: a handful of
+        // headers, once per target, without a sort routine compiled for them.
         let mut constant: Vec<(&str, &str)> = Vec::with_capacity(headers.len() + 1);
-        constant.push(("host", authority));
-        constant.extend(headers.iter().copied());
-        constant.sort_by(|a, b| a.0.cmp(b.0));
+        for h in std::iter::once(("host", authority)).chain(headers.iter().copied()) {
+            let at = constant.partition_point(|c| c.0 <= h.0);
+            constant.insert(at, h);
+        }
         let line = |name: &str, value: &str| {
             let mut l = format!("{name}:");
             push_header_value(&mut l, value);

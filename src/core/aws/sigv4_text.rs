@@ -50,15 +50,14 @@ fn push_encoded(out: &mut String, s: &[u8], keep_slash: bool) {
 pub(super) fn push_canonical_uri_and_query(canonical: &mut String, path: &str, query: &str) {
     push_encoded(canonical, path.as_bytes(), true);
     canonical.push('\n');
-    let mut params: Vec<(Vec<u8>, Vec<u8>)> = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect();
-    params.sort();
+    // Sorted as they are inserted: a handful of parameters, without a sort routine for them.
+    let mut params: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    for p in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        let param = (percent_decode(k), percent_decode(v));
+        let at = params.partition_point(|q| *q <= param);
+        params.insert(at, param);
+    }
     for (i, (k, v)) in params.iter().enumerate() {
         if i > 0 {
             canonical.push('&');

@@ -7,6 +7,7 @@ use crate::core::errors::PolicyError;
 use crate::core::host::{LogLevel, Metric};
 use crate::core::reply::{self, Accept, Reply, Source};
 use crate::core::stream::Action;
+use crate::core::time::millis;
 use std::time::Duration;
 
 impl Stream {
@@ -48,7 +49,7 @@ impl Stream {
                 .set_filter_state("lambda_request_id", &header_safe(id));
         }
         self.host
-            .set_filter_state("lambda_duration_ms", &elapsed.as_millis().to_string());
+            .set_filter_state("lambda_duration_ms", &millis(elapsed).to_string());
     }
 
     pub(super) fn fail(&mut self, e: PolicyError) -> Action {

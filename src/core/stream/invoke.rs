@@ -10,6 +10,7 @@ use crate::core::credentials::{Credentials, Lookup};
 use crate::core::errors::{classify, ErrorKey, ErrorParams, Fault, PolicyError};
 use crate::core::host::{Callout, LogLevel, Metric};
 use crate::core::stream::Action;
+use crate::core::time::millis;
 use std::rc::Rc;
 use std::time::{Duration, SystemTime};
 
@@ -85,7 +86,7 @@ impl Stream {
                     ErrorKey::CredentialsError,
                     format!(
                         "no AWS credentials within {} ms: the credentials fetch has not answered",
-                        self.cfg.timeout.as_millis()
+                        millis(self.cfg.timeout)
                     ),
                 ));
             }
@@ -175,7 +176,7 @@ impl Stream {
             format_args!(
                 "lambda answered {:?} in {} ms: {}",
                 answer.status,
-                elapsed.as_millis(),
+                millis(elapsed),
                 outcome.as_str()
             ),
         );

@@ -4,6 +4,7 @@
 use super::{State, Stream};
 use crate::core::aws::answer::Outcome;
 use crate::core::host::{LogLevel, Metric};
+use crate::core::time::millis;
 use std::time::Duration;
 
 /// Retried as AWS SDKs do: throttling, 5xx and transport failures; never a
@@ -51,7 +52,7 @@ impl Stream {
             LogLevel::Debug,
             format_args!(
                 "retrying in {} ms (attempt {} of {})",
-                delay.as_millis(),
+                millis(delay),
                 self.attempts + 1,
                 policy.max_attempts
             ),

@@ -13,8 +13,13 @@ const MIN_TIMER: Duration = Duration::from_millis(1);
 /// The timer period that fires at `at`, rounded up to whole milliseconds.
 fn after(at: SystemTime, now: SystemTime) -> Duration {
     let wait = at.duration_since(now).unwrap_or_default();
-    let ms = wait.as_nanos().div_ceil(1_000_000);
-    Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX)).max(MIN_TIMER)
+    // In 64 bits: whole seconds, then the nanoseconds rounded up (the same as rounding up the
+    // total), without a 128-bit division.
+    let ms = wait
+        .as_secs()
+        .saturating_mul(1000)
+        .saturating_add(u64::from(wait.subsec_nanos().div_ceil(1_000_000)));
+    Duration::from_millis(ms).max(MIN_TIMER)
 }
 
 pub(super) struct Timer {
@@ -79,5 +84,30 @@ impl Timer {
         self.host.set_timer(None);
         self.period.set(None);
         self.armed.set(None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_round_up_to_whole_milliseconds_as_in_128_bits() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        for wait in [
+            Duration::ZERO,
+            Duration::from_nanos(1),
+            Duration::from_millis(1),
+            Duration::from_nanos(1_000_001),
+            Duration::new(1, 0),
+            Duration::new(1, 1),
+            Duration::new(7, 999_999_999),
+            Duration::new(86_400, 500_000),
+        ] {
+            let exact = wait.as_nanos().div_ceil(1_000_000);
+            let expected = Duration::from_millis(u64::try_from(exact).unwrap_or(u64::MAX));
+            assert_eq!(after(now + wait, now), expected.max(MIN_TIMER), "{wait:?}");
+        }
+        assert_eq!(after(now, now + Duration::from_secs(1)), MIN_TIMER);
     }
 }

@@ -250,7 +250,8 @@ fn document(
             if let Some(doc) = hit {
                 return Ok(doc);
             }
-            let Ok(doc) = serde_json::from_str::<serde_json::Value>(&s) else {
+            // from_slice, as everywhere else: one copy of serde_json's reader in the module.
+            let Ok(doc) = serde_json::from_slice::<serde_json::Value>(s.as_bytes()) else {
                 return err(off, "jsonPath: content is not JSON");
             };
             let doc = Rc::new(doc);

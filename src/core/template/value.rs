@@ -111,7 +111,13 @@ impl Value {
             Value::Str(s) => J::String(s.to_string()),
             Value::List(l) => J::Array(l.iter().map(Value::to_json).collect()),
             Value::Map(m) => {
-                J::Object(m.iter().map(|(k, v)| (k.to_owned(), v.to_json())).collect())
+                // Inserted one by one: `collect` into a map sorts first, and that sort is
+                // compiled once for every iterator type.
+                let mut o = serde_json::Map::new();
+                for (k, v) in m.iter() {
+                    o.insert(k.to_owned(), v.to_json());
+                }
+                J::Object(o)
             }
             Value::Object(o) => o.to_json(),
         }
