@@ -41,10 +41,17 @@ impl Civil {
     }
 }
 
-/// Whole milliseconds, saturating at `u64::MAX`: what logs and filter state print. A `u128`
-/// (`Duration::as_millis`) would bring 128-bit formatting and division into the module.
+/// Whole milliseconds, saturating at `u64::MAX`, in 64 bits: what logs, filter state and metrics
+/// carry. Printing a `u128` (`Duration::as_millis`) would bring 128-bit formatting into the module.
 pub fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+    d.as_secs()
+        .saturating_mul(1000)
+        .saturating_add(u64::from(d.subsec_millis()))
+}
+
+/// Milliseconds since the UNIX epoch (0 before it).
+pub fn unix_millis(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, millis)
 }
 
 /// `YYYYMMDDTHHMMSSZ` from a UNIX time (UTC), without a date crate.

@@ -95,3 +95,23 @@ fn both_directions_agree_on_every_day() {
         assert_eq!(parse_iso8601(&iso), Ok(at(secs, 0)), "{iso}");
     }
 }
+
+#[test]
+fn millis_truncate_and_saturate_in_64_bits_as_in_128() {
+    for d in [
+        Duration::ZERO,
+        Duration::from_nanos(999_999),
+        Duration::new(1, 999_999_999),
+        Duration::new(86_400, 500_000),
+        Duration::new(u64::MAX / 1000, 807_000_000),
+        Duration::MAX,
+    ] {
+        let exact = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        assert_eq!(millis(d), exact, "{d:?}");
+    }
+    assert_eq!(
+        unix_millis(at(1_764_000_000, 123_456_789)),
+        1_764_000_000_123
+    );
+    assert_eq!(unix_millis(UNIX_EPOCH - Duration::from_secs(1)), 0);
+}

@@ -35,8 +35,7 @@ pub(super) struct Wire {
 }
 
 pub(super) fn to_ms(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    crate::core::time::unix_millis(t)
 }
 
 /// None for a time past what `SystemTime` holds (a corrupt entry).

@@ -189,13 +189,13 @@ impl Stream {
             Outcome::TransportError => Metric::TransportError,
             Outcome::Oversized => Metric::Oversized,
         });
-        self.host.record_duration_ms(elapsed.as_millis() as u64);
+        self.host.record_duration_ms(millis(elapsed));
         if retryable(outcome, answer.status) && self.schedule_retry() {
             // The next attempt takes its own answer's bytes.
             self.held.shrink(answer.body.len());
             return;
         }
-        if let Err(e) = answer.verdict(outcome, self.cfg.timeout.as_millis() as u64) {
+        if let Err(e) = answer.verdict(outcome, millis(self.cfg.timeout)) {
             return self.finish_err(precise(e, &answer, outcome));
         }
         self.on_success(Rc::new(answer), headers);

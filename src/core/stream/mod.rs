@@ -20,12 +20,13 @@ use crate::core::config::Config;
 use crate::core::credentials::Provider;
 use crate::core::errors::{ErrorKey, PolicyError};
 use crate::core::host::{Host, LogLevel, Metric};
+use crate::core::time::unix_millis;
 use crate::core::views::{RequestView, ResponseView};
 use budget::{Budget, Held};
 use roots::StreamRoot;
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 /// What the glue returns to the proxy for a header or body event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,7 +194,7 @@ impl Stream {
             return;
         }
         let now = self.host.now();
-        let mut view = RequestView::new(self.host.request_headers(), millis(now));
+        let mut view = RequestView::new(self.host.request_headers(), unix_millis(now));
         if self.cfg.needs.addresses {
             let addr = |p: &[&str]| {
                 self.host
@@ -277,12 +278,6 @@ impl Stream {
         self.drop_content();
         self.held.release();
     }
-}
-
-fn millis(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 /// `10.0.0.1:1234` → `10.0.0.1`, `[::1]:80` → `::1`.
