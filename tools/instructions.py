@@ -12,7 +12,9 @@ The same build, run twice, gives the same counts to within 0.5 %, whatever else 
 Besides the total, each case's count is split by where the code lives: `wasm` is the code V8
 generated at run time (this module's functions, compiled by TurboFan, and the wrappers around its
 host calls), `envoy` the Envoy binary (Envoy's C++, V8's runtime and builtins: the host calls' work),
-`libc` the C library (memcpy, malloc). valgrind names no function in Envoy's stripped binary.
+`libc` the C library (memcpy, malloc), `other` the rest. valgrind names no function in Envoy's stripped
+binary. What the gateway does while no request comes (timers, stats flushes) is counted too, for as long
+as a case runs: a window without requests is measured after the cases and printed as a share.
 
 A count is not a time: V8's code and the host-call transitions run at fewer instructions per cycle
 than Envoy's own C++ on this machine (tools/bench.py's CPU figures are the times). Counts say where
@@ -70,8 +72,9 @@ def control(pid: int, *args: str) -> None:
     subprocess.run(["callgrind_control", *args, str(pid)], check=True, capture_output=True, timeout=120)
 
 
-def split(dump: Path) -> dict:
-    """The dump's instructions, in total and by where the code lives (see the module's doc)."""
+def split(dump: Path, envoy: str) -> dict:
+    """The dump's instructions, in total and by where the code lives (see the module's doc);
+    `envoy` is the Envoy binary's path as valgrind names it."""
     out = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", str(dump)],
                          capture_output=True, text=True, check=True).stdout
     parts = {"wasm": 0, "envoy": 0, "libc": 0, "other": 0}
@@ -85,9 +88,9 @@ def split(dump: Path) -> dict:
             # V8's generated code sits far above the binary; below it, Envoy remaps part of its
             # own text (valgrind then sees no file behind it).
             parts["wasm" if int(unknown.group(1), 16) > 1 << 32 else "envoy"] += count
-        elif "/envoy/_bin/envoy" in where:
+        elif f"[{envoy}]" in where:
             parts["envoy"] += count
-        elif "libc.so" in where:
+        elif re.search(r"/libc[.-]", where):
             parts["libc"] += count
         else:
             parts["other"] += count
@@ -102,30 +105,43 @@ def measure(cases: list[str], requests: int, module: Path, tmp: Path) -> dict:
     cfg = tmp / "gateway.json"
     cfg.write_text(json.dumps(bench.gateway_config(ports, double_port, gw_admin, module, FLOOR)))
     out = tmp / "callgrind.out"
+    envoy = str(Path(envoy_bin()).resolve())
+    (tmp / "gateway.log").write_text("")
     with open(tmp / "gateway.console", "w") as console:
         gw = subprocess.Popen(
             ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
-             envoy_bin(), "-c", str(cfg), "--concurrency", "1", "--use-dynamic-base-id", "-l", "warning",
+             envoy, "-c", str(cfg), "--concurrency", "1", "--use-dynamic-base-id", "-l", "warning",
              "--log-path", str(tmp / "gateway.log")],
             stdout=console, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
     results = {}
     try:
         trouble = wait_ready(gw, gw_admin, "gateway (valgrind)", tmp / "gateway.log", timeout=600)
         if trouble:
-            sys.exit(trouble)
+            sys.exit(f"{trouble}\nvalgrind:\n{(tmp / 'gateway.console').read_text()[-2000:]}")
         for c in cases:
             if post_many(ports[c], 300) != 300:
                 sys.exit(f"{c}: not every warm-up request answered 200; see {tmp}")
         control(gw.pid, "-i", "on")
         for i, c in enumerate(cases, 1):
             control(gw.pid, "-z")
+            started = time.monotonic()
             ok = post_many(ports[c], requests)
             control(gw.pid, "-d", c)
+            seconds = time.monotonic() - started
             if ok != requests:
                 sys.exit(f"{c}: {requests - ok} of {requests} requests did not answer 200")
-            per = {k: v / requests for k, v in split(Path(f"{out}.{i}")).items()}
-            results[c] = per
-            print(f"{c:18s} {per['total'] / 1000:8.1f} k instructions a request", flush=True)
+            per = {k: v / requests for k, v in split(Path(f"{out}.{i}"), envoy).items()}
+            results[c] = {**per, "seconds": seconds}
+            print(f"{c:18s} {per['total'] / 1000:8.1f} k instructions a request ({seconds:.1f} s)", flush=True)
+        # What the gateway does with no request (timers, stats flushes, V8's own threads) is in
+        # every count too, for as long as the case ran: measured alone, to show its size.
+        seconds = sum(r["seconds"] for r in results.values()) / len(results)
+        control(gw.pid, "-z")
+        time.sleep(seconds)
+        control(gw.pid, "-d", "idle")
+        idle = split(Path(f"{out}.{len(cases) + 1}"), envoy)["total"] / seconds
+        for r in results.values():
+            r["idle share"] = idle * r["seconds"] / requests / r["total"]
         control(gw.pid, "-i", "off")
     finally:
         stop_envoy(gw, timeout=60)
@@ -136,12 +152,17 @@ def measure(cases: list[str], requests: int, module: Path, tmp: Path) -> dict:
 def report(results: dict, cpu_us: dict) -> dict:
     """Prints the counts; with `cpu_us` (a case's gateway CPU a request, from tools/bench.py's last run),
     also the CPU time each instruction took there."""
-    cols = ["total", "wasm", "envoy", "libc"]
+    cols = ["total", "wasm", "envoy", "libc", "other"]
     print("\ninstructions a request (thousands), user space, all gateway threads:")
     print(f"{'case':18s}" + "".join(f"{c:>13s}" for c in cols) + ("   ns/instruction (bench.json)" if cpu_us else ""))
     for case, r in results.items():
         ns = f"{cpu_us[case] * 1000 / r['total']:16.3f}" if case in cpu_us else ""
         print(f"{case:18s}" + "".join(f"{r[c] / 1000:13.1f}" for c in cols) + ns)
+    worst_idle = max(r["idle share"] for r in results.values())
+    print(f"the idle gateway's own work, over each case's run: at most {100 * worst_idle:.2f} % of a count")
+    for case in ("native", "direct"):
+        if case in results and results[case]["wasm"] > 0.01 * results[case]["total"]:
+            print(f"warning: {case} runs no Wasm but {results[case]['wasm'] / 1000:.1f}k instructions were counted as `wasm`")
     figures = {}
     if "wasm_content" in results and "wasm_floor" in results:
         a, f = results["wasm_content"], results["wasm_floor"]
