@@ -10,9 +10,10 @@
 //! lease taken waits and looks again shortly, until the credentials appear or
 //! the lease expires. The entry and its encoding: `shared_entry.rs`.
 
-use crate::core::credentials::shared_entry::{from_ms, to_ms, Entry, Lease, Wire};
+use crate::core::credentials::shared_entry::{from_ms, Entry, Lease, Wire};
 use crate::core::host::{Host, LogLevel, SharedDataError};
 use crate::core::secret::Credentials;
+use crate::core::time::unix_millis;
 use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
@@ -112,7 +113,7 @@ impl SharedCredentials {
             }
         }
         // A lease longer than any root takes is not one (another clock, a forged entry).
-        let (now_ms, longest) = (to_ms(now), to_ms(now + LEASE + CLOCK_SLACK));
+        let (now_ms, longest) = (unix_millis(now), unix_millis(now + LEASE + CLOCK_SLACK));
         let taken = entry
             .as_ref()
             .and_then(|e| e.lease)
@@ -124,7 +125,7 @@ impl SharedCredentials {
         let mut next = entry.unwrap_or_else(|| self.empty());
         next.lease = Some(Lease {
             owner: self.owner,
-            until_ms: to_ms(now + LEASE),
+            until_ms: unix_millis(now + LEASE),
         });
         match self.write(&next, cas) {
             Ok(()) => {
@@ -142,7 +143,7 @@ impl SharedCredentials {
     pub fn publish(&self, creds: &Credentials, refresh_at: Option<SystemTime>) {
         self.leased.set(false);
         let last = |exp: Option<u64>| exp.unwrap_or(u64::MAX);
-        let ours = last(creds.expiration.map(to_ms));
+        let ours = last(creds.expiration.map(unix_millis));
         self.update(|entry| {
             let keep = entry.creds.as_ref().and_then(|w| w.read().map(|_| w));
             if keep.is_none_or(|w| last(w.expires_ms) <= ours) {

@@ -5,6 +5,7 @@
 //! exactly this shape reads as no entry.
 
 use crate::core::secret::Credentials;
+use crate::core::time::unix_millis;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The first line: what the entry is, and its format's version.
@@ -34,10 +35,6 @@ pub(super) struct Wire {
     refresh_ms: Option<u64>,
 }
 
-pub(super) fn to_ms(t: SystemTime) -> u64 {
-    crate::core::time::unix_millis(t)
-}
-
 /// None for a time past what `SystemTime` holds (a corrupt entry).
 pub(super) fn from_ms(ms: u64) -> Option<SystemTime> {
     UNIX_EPOCH.checked_add(Duration::from_millis(ms))
@@ -49,8 +46,8 @@ impl Wire {
             id: c.access_key_id.clone(),
             secret: c.secret_access_key.expose().to_string(),
             token: c.session_token.as_ref().map(|t| t.expose().to_string()),
-            expires_ms: c.expiration.map(to_ms),
-            refresh_ms: refresh_at.map(to_ms),
+            expires_ms: c.expiration.map(unix_millis),
+            refresh_ms: refresh_at.map(unix_millis),
         }
     }
 
