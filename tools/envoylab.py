@@ -141,16 +141,16 @@ def die_with_parent() -> None:
 
 
 def spawn_envoy(cfg: dict, workdir: Path, name: str, concurrency: int = 1, extra: list[str] | None = None,
-                level: str = "warning") -> subprocess.Popen:
+                level: str = "warning", wrapper: list[str] | None = None) -> subprocess.Popen:
     """Envoy on bootstrap `cfg` (written to workdir/name.json), its log in workdir/name.log, in its own
-    session and dying with this process; returns at once."""
+    session and dying with this process; returns at once. `wrapper` runs Envoy (valgrind, say)."""
     path = workdir / f"{name}.json"
     path.write_text(json.dumps(cfg, indent=1))
     log = workdir / f"{name}.log"
     log.write_text("")
     with open(workdir / f"{name}.console", "w") as console:
         return subprocess.Popen(
-            [envoy_bin(), "-c", str(path), "--concurrency", str(concurrency), "--use-dynamic-base-id", "-l", level,
+            [*(wrapper or []), envoy_bin(), "-c", str(path), "--concurrency", str(concurrency), "--use-dynamic-base-id", "-l", level,
              "--log-path", str(log), "--file-flush-interval-msec", "500", *(extra or [])],
             stdout=console, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent,
         )

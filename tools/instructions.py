@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 
 import bench
-from envoylab import FLOOR, HOST, REPO, WASM, die_with_parent, envoy_bin, free_port, start_envoy, stop_envoy, wait_ready
+from envoylab import FLOOR, HOST, REPO, WASM, envoy_bin, free_port, spawn_envoy, start_envoy, stop_envoy, wait_ready
 
 DEFAULT_CASES = ["wasm_content", "wasm_floor", "wasm_request", "native", "route_floor", "direct", "wasm_vars8"]
 CONNECTIONS = 4
@@ -102,17 +102,11 @@ def measure(cases: list[str], requests: int, module: Path, tmp: Path) -> dict:
     double_port, double_admin, gw_admin = free_port(), free_port(), free_port()
     ports = {c: free_port() for c in bench.CASES if c not in bench.TWO_WORKERS}
     double = start_envoy(bench.double_config(double_port, double_admin), tmp, "double", double_admin)
-    cfg = tmp / "gateway.json"
-    cfg.write_text(json.dumps(bench.gateway_config(ports, double_port, gw_admin, module, FLOOR)))
     out = tmp / "callgrind.out"
+    # valgrind names the binary by its real path.
     envoy = str(Path(envoy_bin()).resolve())
-    (tmp / "gateway.log").write_text("")
-    with open(tmp / "gateway.console", "w") as console:
-        gw = subprocess.Popen(
-            ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
-             envoy, "-c", str(cfg), "--concurrency", "1", "--use-dynamic-base-id", "-l", "warning",
-             "--log-path", str(tmp / "gateway.log")],
-            stdout=console, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
+    gw = spawn_envoy(bench.gateway_config(ports, double_port, gw_admin, module, FLOOR), tmp, "gateway",
+                     wrapper=["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"])
     results = {}
     try:
         trouble = wait_ready(gw, gw_admin, "gateway (valgrind)", tmp / "gateway.log", timeout=600)
